@@ -80,16 +80,7 @@ public sealed class StorageEngine : IAsyncDisposable
         loggerFactory ??= NullLoggerFactory.Instance;
         var device = options.Device;
         var root = options.DataDirectory;
-        if (!device.DirectoryExists(root))
-        {
-            device.CreateDirectory(root);
-        }
-        var logs = Path.Combine(root, LogsDirectoryName);
-        if (!device.DirectoryExists(logs))
-        {
-            device.CreateDirectory(logs);
-            device.SyncDirectory(root);
-        }
+        device.CreateDirectoryDurably(Path.Combine(root, LogsDirectoryName));
         var marker = Path.Combine(root, CleanShutdownMarker);
         var cleanShutdown = device.FileExists(marker);
         if (cleanShutdown)

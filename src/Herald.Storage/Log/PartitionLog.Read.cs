@@ -38,6 +38,10 @@ public sealed partial class PartitionLog
                 var end = VisibleBytes(segment, visible);
                 if (end <= 0)
                 {
+                    if (segment.BaseOffset < visible.Segment.BaseOffset)
+                    {
+                        continue; // a sealed segment compaction emptied
+                    }
                     return LogSlice.Empty;
                 }
                 if (!segment.TryAcquire())
@@ -73,6 +77,10 @@ public sealed partial class PartitionLog
             var end = VisibleBytes(segment, visible);
             if (end <= 0)
             {
+                if (visible.Segment is not null && segment.BaseOffset < visible.Segment.BaseOffset)
+                {
+                    continue; // emptied by compaction
+                }
                 break;
             }
             if (segment.MaxTimestamp < timestamp || segment.NextOffset <= logStart || !segment.TryAcquire())

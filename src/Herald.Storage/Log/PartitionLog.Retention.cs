@@ -81,6 +81,7 @@ public sealed partial class PartitionLog
             return 0;
         }
         LogSegment[] cleanable;
+        bool startsAtLogStart;
         lock (_lock)
         {
             var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -92,6 +93,7 @@ public sealed partial class PartitionLog
                 count++;
             }
             cleanable = _segments[..count];
+            startsAtLogStart = count > 0 && ReferenceEquals(_segments[0], cleanable[0]);
             foreach (var segment in cleanable)
             {
                 segment.TryAcquire();
@@ -104,7 +106,7 @@ public sealed partial class PartitionLog
         try
         {
             var compactor = new LogCompactor(_device, Directory, Codecs, options, _clock);
-            var rewritten = compactor.Compact(cleanable, out var removedRecords);
+            var rewritten = compactor.Compact(cleanable, startsAtLogStart, out var removedRecords);
             if (removedRecords > 0)
             {
                 ReplaceSegments(cleanable, rewritten);

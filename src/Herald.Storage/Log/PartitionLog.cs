@@ -112,15 +112,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     {
         options.Validate();
         logger ??= NullLogger.Instance;
-        if (!device.DirectoryExists(directory))
-        {
-            device.CreateDirectory(directory);
-            var parent = Path.GetDirectoryName(Path.GetFullPath(directory));
-            if (parent is not null)
-            {
-                device.SyncDirectory(parent);
-            }
-        }
+        device.CreateDirectoryDurably(directory);
         var logStart = ReadLogStartCheckpoint(device, directory);
         var recovered = LogRecovery.Recover(device, directory, options, cleanShutdown, logStart, logger);
         if (recovered.DamageReason is not null)

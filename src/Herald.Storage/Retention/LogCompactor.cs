@@ -34,7 +34,7 @@ internal sealed class LogCompactor(IStorageDevice device, string directory, Comp
     /// Compacts <paramref name="segments"/>; returns the replacement per base offset for each rewritten segment (null
     /// when nothing survived) and the number of records removed. Segments not in the result are unchanged.
     /// </summary>
-    public Dictionary<long, LogSegment?> Compact(LogSegment[] segments, out long removedRecords)
+    public Dictionary<long, LogSegment?> Compact(LogSegment[] segments, bool isLogStart, out long removedRecords)
     {
         foreach (var segment in segments)
         {
@@ -43,14 +43,17 @@ internal sealed class LogCompactor(IStorageDevice device, string directory, Comp
         var deleteHorizon = clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)options.DeleteRetention.TotalMilliseconds;
         var replacements = new Dictionary<long, LogSegment?>();
         removedRecords = 0;
-        foreach (var segment in segments)
+        for (var i = 0; i < segments.Length; i++)
         {
+            var segment = segments[i];
             var removed = CountRemovable(segment, deleteHorizon);
             if (removed == 0)
             {
                 continue;
             }
-            replacements[segment.BaseOffset] = Rewrite(segment, deleteHorizon);
+            // The log's first segment stays even when empty: its base offset is the log start, and offsets a
+            // consumer committed before compaction must stay readable (they continue at the next record).
+            replacements[segment.BaseOffset] = Rewrite(segment, deleteHorizon, keepEmpty: i == 0 && isLogStart);
             removedRecords += removed;
         }
         return replacements;
@@ -112,7 +115,7 @@ internal sealed class LogCompactor(IStorageDevice device, string directory, Comp
         return removed;
     }
 
-    private LogSegment? Rewrite(LogSegment segment, long deleteHorizon)
+    private LogSegment? Rewrite(LogSegment segment, long deleteHorizon, bool keepEmpty)
     {
         var cleanedPath = SegmentFileNames.LogFile(directory, segment.BaseOffset) + SegmentFileNames.CleanedSuffix;
         var file = device.Open(cleanedPath, FileOpenMode.OpenOrCreate);
@@ -122,7 +125,7 @@ internal sealed class LogCompactor(IStorageDevice device, string directory, Comp
         try
         {
             ForEachBatch(segment, (batch, _) => CopySurvivors(batch, copy, deleteHorizon));
-            if (copy.IsEmpty)
+            if (copy.IsEmpty && !keepEmpty)
             {
                 copy.Close();
                 device.DeleteFile(cleanedPath);
