@@ -14,51 +14,35 @@ namespace Herald.Storage.Indexes;
 /// The file is written whole when the segment is sealed or the log closes cleanly; after an unclean shutdown the
 /// active segment's index is rebuilt from the data instead of trusted.
 ///
-/// Thread-safety: one writer (the log's appender) and any number of lock-free readers. The entry array is replaced
-/// before the count is raised, so a reader that sees a count always sees an array holding that many entries.
+/// Thread-safety: one writer (the log's appender) and any number of lock-free readers (<see cref="SortedEntries{T}"/>).
 /// </summary>
 internal sealed class OffsetIndex
 {
     public const int EntrySize = 8;
 
-    private Entry[] _entries;
-    private int _count;
+    private readonly SortedEntries<Entry> _entries;
 
-    public OffsetIndex(int capacity = 16) => _entries = new Entry[Math.Max(capacity, 4)];
+    public OffsetIndex(int capacity = 16) => _entries = new SortedEntries<Entry>(capacity);
 
     public readonly record struct Entry(int RelativeOffset, int Position);
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _entries.Count;
 
     public Entry Last => _entries[Count - 1];
 
     public void Append(int relativeOffset, int position)
     {
-        var count = _count;
+        var count = _entries.Count;
         if (count > 0 && (relativeOffset <= _entries[count - 1].RelativeOffset || position <= _entries[count - 1].Position))
         {
             return; // Entries must grow strictly; a batch at the same spot adds nothing.
         }
-        if (count == _entries.Length)
-        {
-            var larger = new Entry[count * 2];
-            Array.Copy(_entries, larger, count);
-            Volatile.Write(ref _entries, larger);
-        }
-        _entries[count] = new Entry(relativeOffset, position);
-        Volatile.Write(ref _count, count + 1);
+        _entries.Add(new Entry(relativeOffset, position));
     }
 
     /// <summary>Drops entries at or beyond <paramref name="position"/> (after the data was truncated there).</summary>
-    public void TruncateToPosition(int position)
-    {
-        var count = _count;
-        while (count > 0 && _entries[count - 1].Position >= position)
-        {
-            count--;
-        }
-        Volatile.Write(ref _count, count);
-    }
+    public void TruncateToPosition(int position) =>
+        _entries.Truncate(_entries.FindLast(position, static e => e.Position, inclusive: false) + 1);
 
     /// <summary>
     /// The position of the last indexed batch starting at or before <paramref name="relativeOffset"/>, or 0 when none
@@ -66,28 +50,13 @@ internal sealed class OffsetIndex
     /// </summary>
     public int FindPosition(int relativeOffset)
     {
-        var count = Volatile.Read(ref _count);
-        var entries = Volatile.Read(ref _entries);
-        int low = 0, high = count - 1, found = -1;
-        while (low <= high)
-        {
-            var mid = (low + high) >>> 1;
-            if (entries[mid].RelativeOffset <= relativeOffset)
-            {
-                found = mid;
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return found < 0 ? 0 : entries[found].Position;
+        var found = _entries.FindLast(relativeOffset, static e => e.RelativeOffset, inclusive: true);
+        return found < 0 ? 0 : _entries[found].Position;
     }
 
     public byte[] Serialize()
     {
-        var count = _count;
+        var count = _entries.Count;
         var bytes = new byte[count * EntrySize];
         for (var i = 0; i < count; i++)
         {
@@ -113,10 +82,8 @@ internal sealed class OffsetIndex
         {
             var relativeOffset = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p));
             var position = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p + 4));
-            var count = index._count;
             if (relativeOffset < 0 || position < 0 || position >= segmentSize ||
-                (count > 0 && (relativeOffset <= index._entries[count - 1].RelativeOffset ||
-                               position <= index._entries[count - 1].Position)))
+                (index.Count > 0 && (relativeOffset <= index.Last.RelativeOffset || position <= index.Last.Position)))
             {
                 return null;
             }

@@ -11,51 +11,38 @@ namespace Herald.Storage.Indexes;
 ///
 /// File format (<c>NNNNNNNNNNNNNNNNNNNN.timeindex</c>), entries back to back, little-endian:
 /// <code>timestamp int64 | relativeOffset int32</code>
-/// Written and trusted under the same rules as <see cref="OffsetIndex"/>; same threading model.
+/// Written and trusted under the same rules as <see cref="OffsetIndex"/>; same threading model
+/// (<see cref="SortedEntries{T}"/>).
 /// </summary>
 internal sealed class TimeIndex
 {
     public const int EntrySize = 12;
 
-    private Entry[] _entries;
-    private int _count;
+    private readonly SortedEntries<Entry> _entries;
 
-    public TimeIndex(int capacity = 16) => _entries = new Entry[Math.Max(capacity, 4)];
+    public TimeIndex(int capacity = 16) => _entries = new SortedEntries<Entry>(capacity);
 
     public readonly record struct Entry(long Timestamp, int RelativeOffset);
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _entries.Count;
 
     public long LastTimestamp => Count == 0 ? -1 : _entries[Count - 1].Timestamp;
 
     public long FirstTimestamp => Count == 0 ? -1 : _entries[0].Timestamp;
 
+    private Entry Last => _entries[Count - 1];
+
     public void Append(long timestamp, int relativeOffset)
     {
-        var count = _count;
-        if (count > 0 && (timestamp <= _entries[count - 1].Timestamp || relativeOffset <= _entries[count - 1].RelativeOffset))
+        if (Count > 0 && (timestamp <= Last.Timestamp || relativeOffset <= Last.RelativeOffset))
         {
             return;
         }
-        if (count == _entries.Length)
-        {
-            var larger = new Entry[count * 2];
-            Array.Copy(_entries, larger, count);
-            Volatile.Write(ref _entries, larger);
-        }
-        _entries[count] = new Entry(timestamp, relativeOffset);
-        Volatile.Write(ref _count, count + 1);
+        _entries.Add(new Entry(timestamp, relativeOffset));
     }
 
-    public void TruncateToRelativeOffset(int firstRemovedRelativeOffset)
-    {
-        var count = _count;
-        while (count > 0 && _entries[count - 1].RelativeOffset >= firstRemovedRelativeOffset)
-        {
-            count--;
-        }
-        Volatile.Write(ref _count, count);
-    }
+    public void TruncateToRelativeOffset(int firstRemovedRelativeOffset) =>
+        _entries.Truncate(_entries.FindLast(firstRemovedRelativeOffset, static e => e.RelativeOffset, inclusive: false) + 1);
 
     /// <summary>
     /// The relative offset of the last entry whose timestamp is below <paramref name="timestamp"/>, or -1 if none:
@@ -63,28 +50,13 @@ internal sealed class TimeIndex
     /// </summary>
     public int FindRelativeOffsetBefore(long timestamp)
     {
-        var count = Volatile.Read(ref _count);
-        var entries = Volatile.Read(ref _entries);
-        int low = 0, high = count - 1, found = -1;
-        while (low <= high)
-        {
-            var mid = (low + high) >>> 1;
-            if (entries[mid].Timestamp < timestamp)
-            {
-                found = mid;
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return found < 0 ? -1 : entries[found].RelativeOffset;
+        var found = _entries.FindLast(timestamp, static e => e.Timestamp, inclusive: false);
+        return found < 0 ? -1 : _entries[found].RelativeOffset;
     }
 
     public byte[] Serialize()
     {
-        var count = _count;
+        var count = _entries.Count;
         var bytes = new byte[count * EntrySize];
         for (var i = 0; i < count; i++)
         {
@@ -107,10 +79,8 @@ internal sealed class TimeIndex
         {
             var timestamp = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(p));
             var relativeOffset = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p + 8));
-            var count = index._count;
             if (relativeOffset < 0 || relativeOffset > maxRelativeOffset ||
-                (count > 0 && (timestamp <= index._entries[count - 1].Timestamp ||
-                               relativeOffset <= index._entries[count - 1].RelativeOffset)))
+                (index.Count > 0 && (timestamp <= index.Last.Timestamp || relativeOffset <= index.Last.RelativeOffset)))
             {
                 return null;
             }
