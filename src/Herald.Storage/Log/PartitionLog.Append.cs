@@ -181,68 +181,69 @@ public sealed partial class PartitionLog
         if (!_flusherRunning)
         {
             _flusherRunning = true;
-            ThreadPool.UnsafeQueueUserWorkItem(static log => log.RunGroupCommits(), this, preferLocal: false);
+            FlushThreads.Schedule(this);
         }
         return _pendingFlush.Task;
     }
 
     /// <summary>
-    /// The group-commit loop: take every append waiting so far, fsync once outside the lock, publish the new high
-    /// watermark and complete the waiters; repeat while appends arrived during the fsync. Appends keep writing to
-    /// the page cache while an fsync runs, so the next fsync covers all of them: one fsync per round, not per
-    /// append. Runs on the thread pool, one loop per log at most.
+    /// One group commit: take every append waiting so far, fsync once outside the lock, publish the new high
+    /// watermark and complete the waiters. Appends keep writing to the page cache while the fsync runs and the next
+    /// round covers all of them: one fsync per round, not per append. Runs on <see cref="FlushThreads"/>; returns
+    /// true when appends are already waiting for another round (the log is then scheduled again).
     /// </summary>
-    private void RunGroupCommits()
+    internal bool RunOneGroupCommit()
     {
-        while (true)
+        TaskCompletionSource waiters;
+        LogSegment active;
+        long offset, position;
+        lock (_lock)
         {
-            TaskCompletionSource waiters;
-            LogSegment active;
-            long offset, position;
-            lock (_lock)
+            if (_pendingFlush is null || _offlineCause is not null || _closed)
             {
-                if (_pendingFlush is null || _offlineCause is not null || _closed)
-                {
-                    _flusherRunning = false;
-                    return;
-                }
-                waiters = _pendingFlush;
-                _pendingFlush = null;
-                active = _segments[^1];
-                offset = _nextOffset;
-                position = active.Size;
-                _dirtySinceFlush = false;
-                if (!active.TryAcquire())
-                {
-                    _flusherRunning = false;
-                    waiters.TrySetException(new LogClosedException($"Log {Directory} was closed."));
-                    return;
-                }
+                _flusherRunning = false;
+                return false;
             }
-            try
+            waiters = _pendingFlush;
+            _pendingFlush = null;
+            active = _segments[^1];
+            offset = _nextOffset;
+            position = active.Size;
+            _dirtySinceFlush = false;
+            if (!active.TryAcquire())
             {
-                active.Flush();
+                _flusherRunning = false;
+                waiters.TrySetException(new LogClosedException($"Log {Directory} was closed."));
+                return false;
             }
-            catch (Exception e)
-            {
-                lock (_lock)
-                {
-                    GoOffline(e);
-                    _flusherRunning = false;
-                }
-                waiters.TrySetException(new LogOfflineException($"fsync of {Directory} failed: {e.Message}", e));
-                return;
-            }
-            finally
-            {
-                active.Release();
-            }
-            lock (_lock)
-            {
-                PublishVisible(offset, active, position);
-            }
-            waiters.TrySetResult();
         }
+        try
+        {
+            active.Flush();
+        }
+        catch (Exception e)
+        {
+            lock (_lock)
+            {
+                GoOffline(e);
+                _flusherRunning = false;
+            }
+            waiters.TrySetException(new LogOfflineException($"fsync of {Directory} failed: {e.Message}", e));
+            return false;
+        }
+        finally
+        {
+            active.Release();
+        }
+        bool more;
+        lock (_lock)
+        {
+            PublishVisible(offset, active, position);
+            more = _pendingFlush is not null;
+            _flusherRunning = more;
+        }
+        waiters.TrySetResult();
+        return more;
     }
 
     /// <summary>Completes or fails whatever waits for a flush (close, offline). Caller holds <c>_lock</c>.</summary>
