@@ -1,0 +1,14 @@
+namespace Herald.Server.Hosting;
+
+/// <summary>
+/// The listeners a node binds, in bind order. A protocol front end joins with one row, for example
+/// <c>ProtocolListener.ForConnectionHandler&lt;KafkaConnectionHandler&gt;("kafka", o =&gt; o.KafkaPort)</c>.
+/// A port option without a row here is accepted and validated but not bound.
+/// </summary>
+internal static class HeraldListeners
+{
+    public static IReadOnlyList<ProtocolListener> All { get; } =
+    [
+        ProtocolListener.Http("http", o => o.HttpPort),
+    ];
+}

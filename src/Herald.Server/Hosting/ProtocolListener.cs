@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Herald.Server.Hosting;
+
+/// <summary>
+/// A TCP listener the host binds on <see cref="HeraldOptions.BindAddress"/>: the protocol's name (used in logs and
+/// in the <c>herald: NAME listening on ADDRESS</c> line), the option holding its port, and how Kestrel serves the
+/// connections it accepts. Wire-protocol front ends are Kestrel <see cref="ConnectionHandler"/>s and join through
+/// <see cref="ForConnectionHandler{THandler}"/>; HTTP runs Kestrel's own HTTP pipeline.
+/// </summary>
+internal sealed record ProtocolListener(string Name, Func<HeraldOptions, int> Port, Action<ListenOptions> Configure)
+{
+    public static ProtocolListener ForConnectionHandler<THandler>(string name, Func<HeraldOptions, int> port)
+        where THandler : ConnectionHandler =>
+        new(name, port, listen => listen.UseConnectionHandler<THandler>());
+
+    /// <summary>
+    /// The HTTP endpoints mapped on the application. HTTP/1.1 only: without TLS, clients cannot negotiate HTTP/2, and
+    /// the health and management endpoints gain nothing from it.
+    /// </summary>
+    public static ProtocolListener Http(string name, Func<HeraldOptions, int> port) =>
+        new(name, port, listen => listen.Protocols = HttpProtocols.Http1);
+}
