@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using Herald.Server.Broker;
 using Herald.Server.Health;
 using Herald.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -105,6 +106,9 @@ internal static class HeraldHost
         // One instance, both a hosted service (its lifetime) and a singleton (front ends reach the engine through it).
         builder.Services.AddSingleton<StorageService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StorageService>());
+        // Started after storage (hosted services start in registration order, before the listeners).
+        builder.Services.AddSingleton<BrokerService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BrokerService>());
         if (mode == HeraldHostMode.Embedded)
         {
             builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();

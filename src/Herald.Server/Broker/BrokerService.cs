@@ -1,0 +1,34 @@
+using Herald.Server.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Broker;
+
+/// <summary>
+/// Creates the node's <see cref="Herald.Broker.Broker"/> once the storage engine is open and disposes it before the
+/// engine closes. Registered right after <see cref="StorageService"/>, so hosted-service ordering gives exactly that;
+/// both start before the listeners, so every connection handler can use <see cref="Broker"/>.
+/// </summary>
+internal sealed class BrokerService(StorageService storage, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private Herald.Broker.Broker? _broker;
+
+    public Herald.Broker.Broker Broker => _broker ?? throw new InvalidOperationException("The broker is not running.");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _broker = new Herald.Broker.Broker(storage.Engine, TimeProvider.System, loggerFactory);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        var broker = Interlocked.Exchange(ref _broker, null);
+        if (broker is not null)
+        {
+            await broker.DisposeAsync();
+        }
+    }
+}
