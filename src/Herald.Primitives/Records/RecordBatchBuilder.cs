@@ -43,7 +43,7 @@ public sealed class RecordBatchBuilder
         _count = 0;
         _lastOffsetDelta = -1;
         _baseTimestamp = baseTimestamp;
-        _maxTimestamp = baseTimestamp;
+        _maxTimestamp = long.MinValue;
         _attributes = attributes;
         _producerId = producerId;
         _producerEpoch = producerEpoch;
@@ -118,7 +118,10 @@ public sealed class RecordBatchBuilder
         BinaryPrimitives.WriteInt32BigEndian(span[RecordBatch.LastOffsetDeltaPosition..],
             Math.Max(lastOffsetDelta ?? _lastOffsetDelta, _lastOffsetDelta));
         BinaryPrimitives.WriteInt64BigEndian(span[RecordBatch.BaseTimestampPosition..], _baseTimestamp);
-        BinaryPrimitives.WriteInt64BigEndian(span[RecordBatch.MaxTimestampPosition..], _maxTimestamp);
+        // The max timestamp is that of the records in the batch (not the base timestamp, which a compacted batch
+        // keeps from a record it dropped).
+        BinaryPrimitives.WriteInt64BigEndian(span[RecordBatch.MaxTimestampPosition..],
+            _count == 0 ? _baseTimestamp : _maxTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(span[RecordBatch.ProducerIdPosition..], _producerId);
         BinaryPrimitives.WriteInt16BigEndian(span[RecordBatch.ProducerEpochPosition..], _producerEpoch);
         BinaryPrimitives.WriteInt32BigEndian(span[RecordBatch.BaseSequencePosition..], _baseSequence);

@@ -12,7 +12,8 @@ public sealed partial class PartitionLog
     // on _pendingFlush; the flusher swaps it out, fsyncs once, and completes it for all of them.
     private TaskCompletionSource? _pendingFlush;
     private bool _flusherRunning;
-    private bool _dirtySinceFlush;
+    // One past the last offset known to be on disk (covered by a completed fsync, a roll or recovery).
+    private long _durableOffset;
 
     /// <summary>
     /// Appends one or more whole record batches, assigning their offsets: each batch's base offset field is
@@ -52,7 +53,6 @@ public sealed partial class PartitionLog
                 throw new LogOfflineException($"Append to {Directory} failed: {e.Message}", e);
             }
             _nextOffset = lastOffset + 1;
-            _dirtySinceFlush = true;
             Task durable;
             if (options.Fsync == FsyncPolicy.Always)
             {
@@ -76,7 +76,8 @@ public sealed partial class PartitionLog
         lock (_lock)
         {
             ThrowIfUnavailable();
-            return _dirtySinceFlush || _pendingFlush is not null ? AwaitNextFlush() : Task.CompletedTask;
+            // Joining the next round also covers data an fsync in progress is already writing.
+            return _nextOffset > _durableOffset ? AwaitNextFlush() : Task.CompletedTask;
         }
     }
 
@@ -156,6 +157,7 @@ public sealed partial class PartitionLog
         try
         {
             old.Flush();
+            _durableOffset = _nextOffset; // everything so far is in the segment just flushed
             old.WriteIndexes();
             created = LogSegment.Create(_device, Directory, _nextOffset);
             created.RollBaseTimestamp = -1;
@@ -209,7 +211,6 @@ public sealed partial class PartitionLog
             active = _segments[^1];
             offset = _nextOffset;
             position = active.Size;
-            _dirtySinceFlush = false;
             if (!active.TryAcquire())
             {
                 _flusherRunning = false;
@@ -239,6 +240,7 @@ public sealed partial class PartitionLog
         lock (_lock)
         {
             PublishVisible(offset, active, position);
+            _durableOffset = Math.Max(_durableOffset, offset);
             more = _pendingFlush is not null;
             _flusherRunning = more;
         }

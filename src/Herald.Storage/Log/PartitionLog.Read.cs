@@ -91,19 +91,18 @@ public sealed partial class PartitionLog
             {
                 var before = segment.TimeIndex.FindRelativeOffsetBefore(timestamp);
                 var from = before < 0 ? 0 : segment.Index.FindPosition(before);
-                BatchInfo? match = null;
+                (Offset, long)? found = null;
                 BatchScanner.Scan(segment.File, from, end, verifyCrc: false, -1, false, batch =>
                 {
                     if (batch.MaxTimestamp >= timestamp && batch.LastOffset >= logStart)
                     {
-                        match = batch;
-                        return false;
+                        found = FirstRecordAtOrAfter(segment, batch, timestamp, logStart);
                     }
-                    return true;
+                    return found is null;
                 });
-                if (match is { } found)
+                if (found is not null)
                 {
-                    return FirstRecordAtOrAfter(segment, found, timestamp, logStart);
+                    return found;
                 }
             }
             finally
@@ -114,8 +113,12 @@ public sealed partial class PartitionLog
         return null;
     }
 
-    /// <summary>Looks inside the batch for the first record at or after the timestamp.</summary>
-    private (Offset, long) FirstRecordAtOrAfter(LogSegment segment, BatchInfo batch, long timestamp, long logStart)
+    /// <summary>
+    /// Looks inside the batch for the first record at or after the timestamp and the log start; null when none is
+    /// (a compacted batch can keep a max timestamp of a removed record, and the log start can cut a batch), so the
+    /// caller goes on to the next batch.
+    /// </summary>
+    private (Offset, long)? FirstRecordAtOrAfter(LogSegment segment, BatchInfo batch, long timestamp, long logStart)
     {
         var bytes = ArrayPool<byte>.Shared.Rent(batch.Size);
         try
@@ -125,22 +128,26 @@ public sealed partial class PartitionLog
             RecordBatchHeader.TryRead(span, out var header);
             if (header.TimestampType == TimestampType.LogAppendTime)
             {
+                // Every record carries the batch's append time.
                 return (new Offset(Math.Max(batch.BaseOffset, logStart)), header.MaxTimestamp);
             }
-            var baseTimestamp = header.BaseTimestamp;
             using var records = Codecs.OpenRecords(span);
+            if (!records.IsAvailable)
+            {
+                // No codec to look inside: answer with the batch, as Kafka did before magic 2.
+                return (new Offset(Math.Max(batch.BaseOffset, logStart)), batch.MaxTimestamp);
+            }
             var reader = new RecordReader(records.Span);
             while (reader.TryReadNext(out var record))
             {
                 var offset = batch.BaseOffset + record.OffsetDelta;
-                var recordTimestamp = baseTimestamp + record.TimestampDelta;
+                var recordTimestamp = header.BaseTimestamp + record.TimestampDelta;
                 if (offset >= logStart && recordTimestamp >= timestamp)
                 {
                     return (new Offset(offset), recordTimestamp);
                 }
             }
-            // Records we cannot decode (an unknown codec): answer with the batch, as Kafka did before magic 2.
-            return (new Offset(Math.Max(batch.BaseOffset, logStart)), batch.MaxTimestamp);
+            return null;
         }
         finally
         {

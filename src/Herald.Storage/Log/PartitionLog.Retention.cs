@@ -55,11 +55,25 @@ public sealed partial class PartitionLog
                 return 0;
             }
             var remaining = segments[deleteCount..];
-            Volatile.Write(ref _segments, remaining);
-            Volatile.Write(ref _logStartOffset, Math.Max(_logStartOffset, remaining[0].BaseOffset));
-            for (var i = 0; i < deleteCount; i++)
+            var newStart = Math.Max(_logStartOffset, remaining[0].BaseOffset);
+            try
             {
-                segments[i].MarkForDeletion();
+                // The new log start is durable before any file goes, so a power loss that keeps only some of the
+                // deletions leaves segments recovery knows to drop, never a gap it must call damage.
+                PersistLogStartOffset(newStart);
+                Volatile.Write(ref _segments, remaining);
+                Volatile.Write(ref _logStartOffset, newStart);
+                for (var i = 0; i < deleteCount; i++)
+                {
+                    segments[i].DeleteFiles();
+                    segments[i].Close();
+                }
+                _device.SyncDirectory(Directory);
+            }
+            catch (IOException e)
+            {
+                GoOffline(e);
+                return 0;
             }
             _logger.LogInformation("Retention deleted {Count} segments of {Directory}; log start is now {Offset}",
                 deleteCount, Directory, _logStartOffset);
@@ -149,7 +163,7 @@ public sealed partial class PartitionLog
                     }
                     else
                     {
-                        segment.MarkForDeletion(); // nothing survived compaction
+                        segment.Close(); // nothing survived: the compactor already deleted the files
                     }
                 }
                 else

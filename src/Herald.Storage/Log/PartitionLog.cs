@@ -57,6 +57,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
             _nextOffset = active.NextOffset;
             _logStartOffset = Math.Max(segments[0].BaseOffset, Math.Min(logStart, _nextOffset));
             _visible = new VisibleEnd(_nextOffset, active, active.Size);
+            _durableOffset = _nextOffset; // recovery flushed what it found (or the last close did)
         }
         else
         {
@@ -115,6 +116,13 @@ public sealed partial class PartitionLog : IAsyncDisposable
         device.CreateDirectoryDurably(directory);
         var logStart = ReadLogStartCheckpoint(device, directory);
         var recovered = LogRecovery.Recover(device, directory, options, cleanShutdown, logStart, logger);
+        if (recovered.Segments.Count > 0 && logStart > recovered.Segments[^1].NextOffset)
+        {
+            // A power loss took records the checkpoint had already passed (possible under interval/os). The log
+            // continues at its real end; a start beyond it would hide the records appended next.
+            logStart = recovered.Segments[^1].NextOffset;
+            WriteLogStartCheckpoint(device, directory, logStart);
+        }
         if (recovered.DamageReason is not null)
         {
             logger.LogError("Log {Directory} is damaged and will not be served until repaired: {Reason}", directory,
@@ -140,20 +148,30 @@ public sealed partial class PartitionLog : IAsyncDisposable
         lock (_lock)
         {
             ThrowIfUnavailable();
-            if (offset.Value > _nextOffset)
+            // Only durable data may be deleted (Kafka: up to the high watermark); a start beyond it could outlive
+            // the records it covers after a power loss.
+            if (offset.Value > _visible.Offset)
             {
-                throw new OffsetOutOfRangeException($"Offset {offset} is beyond the log end {_nextOffset}.");
+                throw new OffsetOutOfRangeException($"Offset {offset} is beyond the high watermark {_visible.Offset}.");
             }
             if (offset.Value <= _logStartOffset)
             {
                 return;
             }
-            var bytes = new byte[8];
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes, offset.Value);
-            Indexes.IndexFile.WriteAtomically(_device, Path.Combine(Directory, LogStartCheckpointFile), bytes);
-            _device.SyncDirectory(Directory);
+            PersistLogStartOffset(offset.Value);
             Volatile.Write(ref _logStartOffset, offset.Value);
         }
+    }
+
+    /// <summary>Writes the log start checkpoint atomically and makes it durable (directory sync included).</summary>
+    private void PersistLogStartOffset(long offset) => WriteLogStartCheckpoint(_device, Directory, offset);
+
+    private static void WriteLogStartCheckpoint(IStorageDevice device, string directory, long offset)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes, offset);
+        Indexes.IndexFile.WriteAtomically(device, Path.Combine(directory, LogStartCheckpointFile), bytes);
+        device.SyncDirectory(directory);
     }
 
     private static long ReadLogStartCheckpoint(IStorageDevice device, string directory)

@@ -42,6 +42,7 @@ internal static class LogRecovery
             }
         }
         baseOffsets.Sort();
+        DropSegmentsBelowLogStart(device, directory, baseOffsets, logStartCheckpoint, logger);
 
         var segments = new List<LogSegment>();
         if (baseOffsets.Count == 0)
@@ -85,16 +86,55 @@ internal static class LogRecovery
                     // A torn tail: the last write never completed. Everything acknowledged lies before it.
                     truncatedBytes = size - rebuilt.EndPosition;
                     rebuilt.Segment.TruncateTo(rebuilt.EndPosition, rebuilt.NextOffset, rebuilt.MaxTimestamp);
-                    file.Flush();
                     logger.LogWarning("Truncated {Bytes} bytes of an incomplete write at the tail of {Directory} ({Reason})",
                         truncatedBytes, directory, reason);
                 }
                 opened = rebuilt.Segment;
+                if (isActive)
+                {
+                    // The tail came back from the page cache of a process that died: make it durable before
+                    // readers see it, so a later power loss cannot take back what a consumer already read.
+                    file.Flush();
+                }
             }
             segments.Add(opened);
             expectedNext = opened.NextOffset;
         }
         return new RecoveredLog(segments, null, truncatedBytes);
+    }
+
+    /// <summary>
+    /// Deletes segments wholly below the log start checkpoint: retention makes the checkpoint durable before it
+    /// deletes files, so such segments are deletions a crash interrupted, not data, and any gap among them is none
+    /// of the reader's business.
+    /// </summary>
+    private static void DropSegmentsBelowLogStart(IStorageDevice device, string directory, List<long> baseOffsets,
+        long logStartCheckpoint, ILogger logger)
+    {
+        var dropped = 0;
+        while (dropped + 1 < baseOffsets.Count && baseOffsets[dropped + 1] <= logStartCheckpoint)
+        {
+            var baseOffset = baseOffsets[dropped];
+            foreach (var path in new[]
+                     {
+                         SegmentFileNames.LogFile(directory, baseOffset), SegmentFileNames.IndexFile(directory, baseOffset),
+                         SegmentFileNames.TimeIndexFile(directory, baseOffset),
+                     })
+            {
+                if (device.FileExists(path))
+                {
+                    device.DeleteFile(path);
+                }
+            }
+            dropped++;
+        }
+        if (dropped > 0)
+        {
+            baseOffsets.RemoveRange(0, dropped);
+            device.SyncDirectory(directory);
+            logger.LogInformation("Removed {Count} segments of {Directory} below its log start {Offset}", dropped,
+                directory, logStartCheckpoint);
+        }
     }
 
     private static RecoveredLog Damaged(List<LogSegment> segments, string reason)

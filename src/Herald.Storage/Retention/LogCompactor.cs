@@ -127,8 +127,12 @@ internal sealed class LogCompactor(IStorageDevice device, string directory, Comp
             ForEachBatch(segment, (batch, _) => CopySurvivors(batch, copy, deleteHorizon));
             if (copy.IsEmpty && !keepEmpty)
             {
+                // Nothing survived: the segment goes now, durably, before the next (newer) segment is rewritten,
+                // for the same reason swaps happen in order (a dropped tombstone must never outlive its key).
                 copy.Close();
                 device.DeleteFile(cleanedPath);
+                segment.DeleteFiles();
+                device.SyncDirectory(directory);
                 return null;
             }
             copy.Flush();

@@ -11,9 +11,11 @@ namespace Herald.Storage.Segments;
 /// replaces them whole.
 ///
 /// Lifetime: owned by its <see cref="Log.PartitionLog"/>, which holds one reference. Readers take a lease with
-/// <see cref="TryAcquire"/> and give it back with <see cref="Release"/>; when the log drops a segment (retention,
-/// compaction, deletion) it calls <see cref="MarkForDeletion"/> and the files are closed and removed once the last
-/// lease is returned, so a reader never finds its file gone in the middle of a copy.
+/// <see cref="TryAcquire"/> and give it back with <see cref="Release"/>; the file handle closes when the last lease
+/// goes. When the log drops a segment (retention, compaction) it unlinks the files at once with
+/// <see cref="DeleteFiles"/> (so the deletion can be made durable with one directory sync, in order with what
+/// follows) and then <see cref="Close"/>s it: an open handle keeps the data readable, so a reader never finds its
+/// bytes gone in the middle of a copy.
 ///
 /// Thread-safety: appends come from the log's single writer under the log's lock; <see cref="Size"/>,
 /// <see cref="NextOffset"/> and <see cref="MaxTimestamp"/> are published with volatile writes for lock-free readers.
@@ -26,7 +28,6 @@ internal sealed class LogSegment
     private long _nextOffset;
     private long _maxTimestamp;
     private int _references = 1;
-    private bool _deleteFilesOnClose;
     private int _bytesSinceIndexEntry;
 
     private LogSegment(IStorageDevice device, string directory, long baseOffset, IStorageFile file, long size,
@@ -196,24 +197,17 @@ internal sealed class LogSegment
         if (Interlocked.Decrement(ref _references) == 0)
         {
             _file.Dispose();
-            if (_deleteFilesOnClose)
-            {
-                DeleteFiles();
-            }
         }
     }
 
-    /// <summary>Drops the log's own reference; the files go once no reader holds a lease.</summary>
-    public void MarkForDeletion()
-    {
-        _deleteFilesOnClose = true;
-        Release();
-    }
-
-    /// <summary>Drops the log's own reference and keeps the files (log close).</summary>
+    /// <summary>Drops the log's own reference; the handle closes once no reader holds a lease.</summary>
     public void Close() => Release();
 
-    private void DeleteFiles()
+    /// <summary>
+    /// Unlinks the segment's files now. Readers holding leases keep reading through the open handle. The caller
+    /// syncs the directory to make the deletion durable.
+    /// </summary>
+    public void DeleteFiles()
     {
         foreach (var path in new[]
                  {
@@ -230,8 +224,8 @@ internal sealed class LogSegment
             }
             catch (IOException)
             {
-                // A leftover file of a dropped segment is harmless: the next open ignores segments below the log
-                // start and retention removes them again.
+                // A leftover file of a dropped segment is harmless: the next open deletes segments below the log
+                // start checkpoint.
             }
         }
     }
