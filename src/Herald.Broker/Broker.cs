@@ -1,3 +1,5 @@
+using Herald.Broker.PubSub;
+using Herald.Broker.Topics;
 using Herald.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -11,11 +13,13 @@ namespace Herald.Broker;
 /// </summary>
 public sealed class Broker : IAsyncDisposable
 {
-    public Broker(StorageEngine storage, TimeProvider clock, ILoggerFactory loggerFactory)
+    public Broker(StorageEngine storage, TimeProvider clock, ILoggerFactory loggerFactory, TopicRegistryOptions? topics = null)
     {
         Storage = storage;
         Clock = clock;
         LoggerFactory = loggerFactory;
+        Channels = new ChannelHub(loggerFactory.CreateLogger<ChannelHub>());
+        Topics = new TopicRegistry(storage, topics ?? new TopicRegistryOptions(), clock, loggerFactory.CreateLogger<TopicRegistry>());
     }
 
     /// <summary>The node's storage engine: logs and the metadata store.</summary>
@@ -25,6 +29,22 @@ public sealed class Broker : IAsyncDisposable
     public TimeProvider Clock { get; }
 
     public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>In-memory channels (pub/sub): Redis SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and PUBLISH.</summary>
+    public ChannelHub Channels { get; }
+
+    /// <summary>Streams as Kafka sees them: topics, their partitions and configs.</summary>
+    public TopicRegistry Topics { get; }
+
+    /// <summary>The cluster's stable id (persisted at first start); set by <see cref="StartAsync"/>.</summary>
+    public string ClusterId { get; private set; } = "";
+
+    /// <summary>Loads persisted state (cluster id, topics); called once, before any front end serves.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ClusterId = await ClusterIdentity.LoadOrCreateAsync(Storage.Metadata, cancellationToken);
+        await Topics.LoadAsync(cancellationToken);
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -31,6 +31,21 @@ public sealed class HeraldOptions
     /// <summary>Kafka listener port; 0 picks a free port. Default 9092.</summary>
     public int KafkaPort { get; set; } = 9092;
 
+    /// <summary>
+    /// Host name or address Kafka clients are told to connect to (the advertised listener). Empty advertises the
+    /// bind address, or when that is a wildcard the local address each client reached. Default empty.
+    /// </summary>
+    public string KafkaAdvertisedHost { get; set; } = "";
+
+    /// <summary>Port Kafka clients are told to connect to; 0 advertises the port the client reached. Default 0.</summary>
+    public int KafkaAdvertisedPort { get; set; }
+
+    /// <summary>Create a topic on first use (Kafka's <c>auto.create.topics.enable</c>). Default true.</summary>
+    public bool AutoCreateTopics { get; set; } = true;
+
+    /// <summary>Partitions of a topic created without a count (Kafka's <c>num.partitions</c>). Default 1.</summary>
+    public int DefaultPartitions { get; set; } = 1;
+
     /// <summary>AMQP 0-9-1 listener port; 0 picks a free port. Default 5672.</summary>
     public int AmqpPort { get; set; } = 5672;
 
@@ -88,6 +103,12 @@ public sealed class HeraldOptions
         CheckPort(nameof(AmqpPort), AmqpPort);
         CheckPort(nameof(RespPort), RespPort);
         CheckPort(nameof(HttpPort), HttpPort);
+        CheckPort(nameof(KafkaAdvertisedPort), KafkaAdvertisedPort);
+        if (DefaultPartitions < 1)
+        {
+            problems.Add($"{nameof(DefaultPartitions)} must be at least 1, not {DefaultPartitions}");
+        }
+
         if (!Enum.IsDefined(Fsync))
         {
             problems.Add($"{nameof(Fsync)} {Fsync} is not a known policy");

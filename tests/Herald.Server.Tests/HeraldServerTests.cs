@@ -42,10 +42,11 @@ public sealed class HeraldServerTests : IDisposable
 
         await using var herald = await HeraldServer.StartAsync(_options);
 
-        var http = Assert.Single(herald.Listeners);
-        Assert.Equal("http", http.Protocol);
+        var http = Assert.Single(herald.Listeners, l => l.Protocol == "http");
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, herald.HttpPort), http.EndPoint);
-        Assert.Null(herald.KafkaPort);
+        var kafka = Assert.Single(herald.Listeners, l => l.Protocol == "kafka");
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, herald.KafkaPort!.Value), kafka.EndPoint);
+        Assert.NotEqual(0, herald.KafkaPort);
         Assert.True(Path.IsPathFullyQualified(herald.DataDirectory));
         Assert.True(File.Exists(Path.Combine(herald.DataDirectory, ".lock")));
     }

@@ -62,10 +62,18 @@ public sealed class ProgramTests : IDisposable
     {
         using var herald = Start("--data-dir", _directory.Combine("data"));
         var http = await herald.WaitForListenerAsync("http");
+        var kafka = await herald.WaitForListenerAsync("kafka");
 
         Assert.Equal(IPAddress.Loopback, http.Address);
         Assert.NotEqual(0, http.Port);
-        Assert.Single(herald.StandardOutputLines, l => HeraldExecutable.ListeningLine().IsMatch(l));
+        Assert.Equal(IPAddress.Loopback, kafka.Address);
+        Assert.NotEqual(http.Port, kafka.Port);
+        var protocols = herald.StandardOutputLines
+            .Select(l => HeraldExecutable.ListeningLine().Match(l))
+            .Where(m => m.Success)
+            .Select(m => m.Groups["protocol"].Value)
+            .ToList();
+        Assert.Equal(protocols.Distinct(), protocols);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Herald.Broker.Topics;
 using Herald.Server.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,16 +10,23 @@ namespace Herald.Server.Broker;
 /// engine closes. Registered right after <see cref="StorageService"/>, so hosted-service ordering gives exactly that;
 /// both start before the listeners, so every connection handler can use <see cref="Broker"/>.
 /// </summary>
-internal sealed class BrokerService(StorageService storage, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+internal sealed class BrokerService(StorageService storage, HeraldOptions options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private Herald.Broker.Broker? _broker;
 
     public Herald.Broker.Broker Broker => _broker ?? throw new InvalidOperationException("The broker is not running.");
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _broker = new Herald.Broker.Broker(storage.Engine, TimeProvider.System, loggerFactory);
-        return Task.CompletedTask;
+        var topics = new TopicRegistryOptions
+        {
+            AutoCreateTopics = options.AutoCreateTopics,
+            DefaultPartitions = options.DefaultPartitions,
+        };
+        var broker = new Herald.Broker.Broker(storage.Engine, TimeProvider.System, loggerFactory, topics);
+        // Persisted state (topics and their logs) is loaded before any listener accepts a connection.
+        await broker.StartAsync(cancellationToken);
+        _broker = broker;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();

@@ -28,6 +28,18 @@ internal static class HeraldOptionTable
             o => o.BindAddress.ToString(), SetBindAddress),
         Port("--kafka-port", "HERALD_KAFKA_PORT", "kafkaPort", "Kafka listener port.",
             o => o.KafkaPort, (o, v) => o.KafkaPort = v),
+        new("--kafka-advertised-host", "HERALD_KAFKA_ADVERTISED_HOST", "kafkaAdvertisedHost", "host",
+            "Host Kafka clients are told to connect to. Empty: the bind address, or the address a client reached when binding all.",
+            o => o.KafkaAdvertisedHost, (o, v) => { o.KafkaAdvertisedHost = v; return null; }),
+        Port("--kafka-advertised-port", "HERALD_KAFKA_ADVERTISED_PORT", "kafkaAdvertisedPort",
+            "Port Kafka clients are told to connect to; 0 means the port they reached.",
+            o => o.KafkaAdvertisedPort, (o, v) => o.KafkaAdvertisedPort = v),
+        Boolean("--auto-create-topics", "HERALD_AUTO_CREATE_TOPICS", "autoCreateTopics",
+            "Create a topic when a client first asks for it (Kafka's auto.create.topics.enable).",
+            o => o.AutoCreateTopics, (o, v) => o.AutoCreateTopics = v),
+        Integer("--default-partitions", "HERALD_DEFAULT_PARTITIONS", "defaultPartitions", "count",
+            "Partitions of a topic created without a count (Kafka's num.partitions).", minimum: 1, maximum: 10_000,
+            o => o.DefaultPartitions, (o, v) => o.DefaultPartitions = (int)v),
         Port("--amqp-port", "HERALD_AMQP_PORT", "amqpPort", "AMQP 0-9-1 listener port.",
             o => o.AmqpPort, (o, v) => o.AmqpPort = v),
         Port("--resp-port", "HERALD_RESP_PORT", "respPort", "RESP (Redis protocol) listener port.",
@@ -116,6 +128,23 @@ internal static class HeraldOptionTable
                 }
 
                 set(options, number);
+                return null;
+            });
+
+    /// <summary>A true/false row; values are matched without regard to case.</summary>
+    private static OptionDefinition Boolean(
+        string flag, string environmentVariable, string configKey, string help,
+        Func<HeraldOptions, bool> get, Action<HeraldOptions, bool> set) =>
+        new(flag, environmentVariable, configKey, "true|false", help,
+            o => get(o) ? "true" : "false",
+            (options, value) =>
+            {
+                if (!bool.TryParse(value, out var parsed))
+                {
+                    return "true or false";
+                }
+
+                set(options, parsed);
                 return null;
             });
 

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using Herald.Frontends.Kafka;
+using Herald.Frontends.Resp;
 using Herald.Server.Broker;
 using Herald.Server.Health;
 using Herald.Server.Storage;
@@ -109,6 +111,20 @@ internal static class HeraldHost
         // Started after storage (hosted services start in registration order, before the listeners).
         builder.Services.AddSingleton<BrokerService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BrokerService>());
+        // Kestrel builds connection handlers while the host is composed, before BrokerService has started: they get
+        // a way to reach the broker and use it once connections arrive.
+        builder.Services.AddSingleton<Func<Herald.Broker.Broker>>(services =>
+        {
+            var brokerService = services.GetRequiredService<BrokerService>();
+            return () => brokerService.Broker;
+        });
+        builder.Services.AddSingleton(new KafkaFrontendOptions
+        {
+            BindAddress = options.BindAddress,
+            AdvertisedHost = options.KafkaAdvertisedHost.Length > 0 ? options.KafkaAdvertisedHost : null,
+            AdvertisedPort = options.KafkaAdvertisedPort > 0 ? options.KafkaAdvertisedPort : null,
+        });
+        builder.Services.AddRespFrontend();
         if (mode == HeraldHostMode.Embedded)
         {
             builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();

@@ -1,3 +1,6 @@
+using Herald.Frontends.Kafka;
+using Herald.Frontends.Resp;
+
 namespace Herald.Server.Hosting;
 
 /// <summary>
@@ -10,5 +13,7 @@ internal static class HeraldListeners
     public static IReadOnlyList<ProtocolListener> All { get; } =
     [
         ProtocolListener.Http("http", o => o.HttpPort),
+        ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort),
+        ProtocolListener.ForConnectionHandler<RespConnectionHandler>("resp", o => o.RespPort),
     ];
 }

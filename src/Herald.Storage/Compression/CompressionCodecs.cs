@@ -39,8 +39,8 @@ public sealed class CompressionCodecs
         }
     }
 
-    /// <summary>The codecs of the base library: gzip.</summary>
-    public static CompressionCodecs Default { get; } = new([new GzipCodec()]);
+    /// <summary>gzip from the base library, plus snappy, lz4 and zstd where their system libraries are installed.</summary>
+    public static CompressionCodecs Default { get; } = new([new GzipCodec(), .. SystemCodecs.Available()]);
 
     public ICompressionCodec? Get(CompressionType type) => (int)type < _codecs.Length ? _codecs[(int)type] : null;
 

@@ -1,0 +1,261 @@
+using System.Buffers;
+using Herald.Primitives;
+using Herald.Primitives.Records;
+using Herald.Storage.Log;
+
+namespace Herald.Broker.Topics;
+
+/// <summary>
+/// The outcome of <see cref="Partition.Append"/>. On success the batch is accepted: its offsets are fixed and it
+/// is in the log. <see cref="Durable"/> completes when it is durable under the log's fsync policy, or faults if the
+/// log goes offline first (the second phase of produce, DESIGN.md section 5). <see cref="LogAppendTime"/> is the
+/// stamped timestamp on LogAppendTime topics, else -1.
+/// </summary>
+public readonly record struct PartitionAppendResult(
+    TopicError Error, string? Message, Offset BaseOffset, long LogAppendTime, Offset LogStartOffset, Task Durable)
+{
+    public static PartitionAppendResult Failed(TopicError error, string? message) =>
+        new(error, message, new Offset(-1), -1, new Offset(-1), Task.CompletedTask);
+}
+
+/// <summary>
+/// One partition of a topic: a log named <c>&lt;topic&gt;-&lt;index&gt;</c> plus what the broker adds on top of
+/// it: produce validation (<see cref="RecordBatchValidator"/>), an async signal readers can wait on for new data
+/// (long-polling fetches wait on it instead of holding a thread each), and the max-timestamp lookup.
+///
+/// Thread-safety: any number of threads may append, read and wait at once. Appends are serialized by the log (its
+/// single writer lock), so batches are stored in the order their appends reach it. Lifetime: created by
+/// <see cref="TopicRegistry"/> when the topic is created or loaded; the log belongs to the storage engine.
+/// </summary>
+public sealed class Partition
+{
+    /// <summary>The leader epoch stamped into stored batches: none.</summary>
+    public const int NoLeaderEpoch = -1;
+
+    private readonly PartitionLog _log;
+    private readonly TimeProvider _clock;
+    private readonly Lock _maxTimestampLock = new();
+    private TaskCompletionSource _dataArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _scannedMaxTimestamp = RecordBatch.NoTimestamp;
+    private long _maxTimestampScanEnd = -1;
+
+    internal Partition(Topic topic, int index, PartitionLog log, TimeProvider clock)
+    {
+        Topic = topic;
+        Index = index;
+        _log = log;
+        _clock = clock;
+    }
+
+    public Topic Topic { get; }
+
+    public int Index { get; }
+
+    /// <summary>The storage log's name for partition <paramref name="index"/> of <paramref name="topic"/>.</summary>
+    public static string LogName(string topic, int index) => $"{topic}-{index}";
+
+    /// <summary>First readable offset (moves with retention).</summary>
+    public Offset LogStartOffset => _log.LogStartOffset;
+
+    /// <summary>One past the last offset readers may see (durable under the fsync policy).</summary>
+    public Offset HighWatermark => _log.HighWatermark;
+
+    /// <summary>One past the last appended offset, durable or not.</summary>
+    public Offset LogEndOffset => _log.NextOffset;
+
+    /// <summary>
+    /// Completes the next time the high watermark moves. Take the task <em>before</em> checking the high watermark:
+    /// an append that lands between the check and taking the task would otherwise go unnoticed until the next one.
+    /// </summary>
+    public Task DataArrived => Volatile.Read(ref _dataArrived).Task;
+
+    /// <summary>
+    /// Validates one produced batch and appends it, rewriting its base offset (and for LogAppendTime topics its
+    /// timestamp and CRC) in <paramref name="batch"/>, which must be the caller's own writable copy. Nothing is
+    /// stored when the result carries an error.
+    /// </summary>
+    public PartitionAppendResult Append(Span<byte> batch)
+    {
+        var configs = Topic.Configs;
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var error = RecordBatchValidator.Validate(batch, configs, _log.Options.SegmentSizeBytes, now, out var message);
+        if (error != TopicError.None)
+        {
+            return PartitionAppendResult.Failed(error, message);
+        }
+        // Leader epochs are not exposed (kafka-compatibility.md 6.9, model (a)): every stored batch says -1, as the
+        // metadata does. The field lies outside the CRC, so this costs four bytes and no checksum.
+        RecordBatch.SetPartitionLeaderEpoch(batch, NoLeaderEpoch);
+        AppendResult appended;
+        try
+        {
+            appended = _log.Append(batch);
+        }
+        catch (InvalidRecordBatchException e)
+        {
+            // Framing and magic were checked above, so what the log still refuses is the CRC.
+            return PartitionAppendResult.Failed(TopicError.CorruptMessage, e.Message);
+        }
+        catch (StorageException e)
+        {
+            return PartitionAppendResult.Failed(TopicError.StorageUnavailable, e.Message);
+        }
+        catch (IOException e)
+        {
+            // A full disk: nothing was stored and the log stays online.
+            return PartitionAppendResult.Failed(TopicError.StorageUnavailable, e.Message);
+        }
+        var durable = appended.Durable;
+        if (durable.IsCompleted)
+        {
+            SignalDataArrived();
+        }
+        else
+        {
+            durable.ContinueWith(static (_, state) => ((Partition)state!).SignalDataArrived(), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        var appendTime = configs.TimestampType == TimestampType.LogAppendTime ? now : -1;
+        return new PartitionAppendResult(TopicError.None, null, appended.BaseOffset, appendTime, _log.LogStartOffset, durable);
+    }
+
+    /// <summary>
+    /// Reads whole batches from the one containing <paramref name="offset"/>, up to <paramref name="maxBytes"/> but
+    /// always at least one whole batch. The slice must be disposed. Below the log start or beyond the log end gives
+    /// <see cref="TopicError.OffsetOutOfRange"/>.
+    /// </summary>
+    public TopicError TryRead(Offset offset, int maxBytes, out LogSlice slice)
+    {
+        try
+        {
+            slice = _log.Read(offset, maxBytes);
+            return TopicError.None;
+        }
+        catch (OffsetOutOfRangeException)
+        {
+            slice = LogSlice.Empty;
+            return TopicError.OffsetOutOfRange;
+        }
+        catch (StorageException)
+        {
+            slice = LogSlice.Empty;
+            return TopicError.StorageUnavailable;
+        }
+    }
+
+    /// <summary>
+    /// Copies a slice from <see cref="TryRead"/> into <paramref name="destination"/>, verifying each batch's CRC on
+    /// the way (bytes damaged on disk are never served). <paramref name="wholeBytes"/> counts the leading bytes that
+    /// form whole batches.
+    /// </summary>
+    public static TopicError TryCopy(in LogSlice slice, Span<byte> destination, out int wholeBytes)
+    {
+        try
+        {
+            wholeBytes = slice.CopyTo(destination);
+            return TopicError.None;
+        }
+        catch (StorageException)
+        {
+            wholeBytes = 0;
+            return TopicError.StorageUnavailable;
+        }
+    }
+
+    /// <summary>The first offset whose timestamp is at or after <paramref name="timestamp"/>, with that timestamp.</summary>
+    public TopicError TryFindOffsetByTimestamp(long timestamp, out (Offset Offset, long Timestamp)? found)
+    {
+        try
+        {
+            found = _log.FindOffsetByTimestamp(timestamp);
+            return TopicError.None;
+        }
+        catch (StorageException)
+        {
+            found = null;
+            return TopicError.StorageUnavailable;
+        }
+    }
+
+    /// <summary>
+    /// The offset and timestamp of the record with the largest timestamp (Kafka ListOffsets -3), or null for an
+    /// empty log. Batch headers are scanned once and the running maximum kept, so later calls read only what was
+    /// appended since; the exact record inside the winning batch comes from the time lookup.
+    /// </summary>
+    public TopicError TryFindMaxTimestamp(out (Offset Offset, long Timestamp)? found)
+    {
+        found = null;
+        try
+        {
+            long maxTimestamp;
+            lock (_maxTimestampLock)
+            {
+                var start = Math.Max(_maxTimestampScanEnd, _log.LogStartOffset.Value);
+                ScanMaxTimestamp(start);
+                maxTimestamp = _scannedMaxTimestamp;
+            }
+            if (maxTimestamp == RecordBatch.NoTimestamp)
+            {
+                return TopicError.None;
+            }
+            found = _log.FindOffsetByTimestamp(maxTimestamp);
+            return TopicError.None;
+        }
+        catch (StorageException)
+        {
+            return TopicError.StorageUnavailable;
+        }
+    }
+
+    /// <summary>Walks batch headers from <paramref name="from"/> to the high watermark. Caller holds the lock.</summary>
+    private void ScanMaxTimestamp(long from)
+    {
+        const int chunkBytes = 1024 * 1024;
+        var next = new Offset(from);
+        var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+        try
+        {
+            while (next < _log.HighWatermark)
+            {
+                using var slice = _log.Read(next, chunkBytes);
+                if (slice.IsEmpty)
+                {
+                    break;
+                }
+                if (buffer.Length < slice.Length)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(slice.Length);
+                }
+                var whole = slice.CopyTo(buffer);
+                var p = 0;
+                while (p < whole && RecordBatchHeader.TryRead(buffer.AsSpan(p, whole - p), out var header))
+                {
+                    _scannedMaxTimestamp = Math.Max(_scannedMaxTimestamp, header.MaxTimestamp);
+                    next = new Offset(header.LastOffset + 1);
+                    p += (int)header.TotalSize;
+                }
+                if (p == 0)
+                {
+                    break;
+                }
+            }
+            _maxTimestampScanEnd = next.Value;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void SignalDataArrived()
+    {
+        var fired = Interlocked.Exchange(ref _dataArrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        fired.TrySetResult();
+    }
+
+    /// <summary>Releases fetches waiting on this partition (topic deletion).</summary>
+    internal void WakeWaiters() => SignalDataArrived();
+
+    internal PartitionLog Log => _log;
+}

@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Herald.Protocols.Resp;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Frontends.Resp.Connections;
+
+/// <summary>
+/// The output side: the ordered output buffer every reply and message goes into, the lock that serializes writers
+/// (this connection's read loop and any publisher), and the write loop that drains the buffer into the transport.
+/// Lock order: this lock may be held while taking the channel hub's lock (subscribe), never the other way round; a
+/// publisher holds no hub lock when it takes this one (see ChannelHub), so no cycle can form.
+/// </summary>
+internal sealed partial class RespConnection
+{
+    private readonly Lock _outputGate = new();
+    private readonly RespOutputBuffer _output = new();
+    private readonly RespWriter _writer;
+
+    /// <summary>
+    /// The write loop's doorbell: one pending ring at most (<see cref="_wakePending"/>), so waking it costs nothing
+    /// while it is already due to run.
+    /// </summary>
+    private readonly Channel<byte> _wake = Channel.CreateBounded<byte>(
+        new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+
+    private bool _wakePending;
+    private bool _outputCompleted;
+    private bool _aborted;
+    private TaskCompletionSource? _drained;
+    private long _outputBytes;
+
+    /// <summary>Bytes sent to the client so far.</summary>
+    public long OutputBytes => Interlocked.Read(ref _outputBytes);
+
+    /// <summary>Unsent output (Redis's omem); thread-safe.</summary>
+    public long BufferedOutputBytes
+    {
+        get
+        {
+            lock (_outputGate)
+            {
+                return _output.BufferedBytes;
+            }
+        }
+    }
+
+    /// <summary>Segments of unsent output (Redis's oll); thread-safe.</summary>
+    public int BufferedOutputSegments
+    {
+        get
+        {
+            lock (_outputGate)
+            {
+                return _output.SegmentCount;
+            }
+        }
+    }
+
+    /// <summary>True after HELLO 3; the reply dialect. Read loop only (publishers read it under the output lock).</summary>
+    public bool IsResp3 => _writer.Version == RespVersion.Resp3;
+
+    public RespVersion Protocol
+    {
+        get => _writer.Version;
+        set
+        {
+            lock (_outputGate)
+            {
+                _writer.Version = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the output lock and hands out the writer for one whole reply; disposing the scope releases the lock.
+    /// Never call into the broker's publish path while holding it.
+    /// </summary>
+    public Lock.Scope BeginReply(out RespWriter writer)
+    {
+        var scope = _outputGate.EnterScope();
+        writer = _writer;
+        return scope;
+    }
+
+    /// <summary>Closes the connection now, from any thread, dropping unsent output (CLIENT KILL, output limits).</summary>
+    public void Kill(string reason)
+    {
+        lock (_outputGate)
+        {
+            if (_aborted)
+            {
+                return;
+            }
+            _aborted = true;
+            _output.Clear();
+            _drained?.TrySetResult();
+            _drained = null;
+            WakeWriterLocked();
+        }
+        _transport.Abort(new ConnectionAbortedException(reason));
+    }
+
+    /// <summary>Rings the write loop's doorbell unless it already rang.</summary>
+    private void WakeWriter()
+    {
+        lock (_outputGate)
+        {
+            WakeWriterLocked();
+        }
+    }
+
+    private void WakeWriterLocked()
+    {
+        if (!_wakePending)
+        {
+            _wakePending = true;
+            _wake.Writer.TryWrite(0);
+        }
+    }
+
+    private bool IsOverReplyBudget()
+    {
+        lock (_outputGate)
+        {
+            return _output.BufferedBytes > _frontend.Options.ReplyBackpressureBytes;
+        }
+    }
+
+    /// <summary>Waits until the client has read the output down to half the reply budget.</summary>
+    private async Task WaitForOutputToDrainAsync()
+    {
+        Task drained;
+        lock (_outputGate)
+        {
+            if (_aborted || _output.BufferedBytes <= _frontend.Options.ReplyBackpressureBytes / 2)
+            {
+                return;
+            }
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _drained.Task;
+            WakeWriterLocked();
+        }
+        await drained;
+    }
+
+    /// <summary>No more output will be written; the write loop sends what is left and ends.</summary>
+    private void CompleteOutput()
+    {
+        lock (_outputGate)
+        {
+            _outputCompleted = true;
+            _drained?.TrySetResult();
+            _drained = null;
+            WakeWriterLocked();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        // Yield first, so the caller's read loop starts without waiting for this one to block.
+        await Task.Yield();
+        var transport = _transport.Transport.Output;
+        var segments = new List<OutputSegment>();
+        try
+        {
+            while (true)
+            {
+                bool completed;
+                lock (_outputGate)
+                {
+                    _wakePending = false;
+                    completed = _outputCompleted || _aborted;
+                    if (!_aborted)
+                    {
+                        _output.DetachTo(segments);
+                    }
+                }
+                if (segments.Count == 0)
+                {
+                    if (completed)
+                    {
+                        return;
+                    }
+                    await _wake.Reader.ReadAsync();
+                    continue;
+                }
+
+                long bytes = 0;
+                foreach (var segment in segments)
+                {
+                    transport.Write(segment.Span);
+                    bytes += segment.Length;
+                }
+                RespOutputBuffer.Recycle(segments);
+                var flush = await transport.FlushAsync();
+                Interlocked.Add(ref _outputBytes, bytes);
+                lock (_outputGate)
+                {
+                    _output.Sent(bytes);
+                    if (_drained is not null && _output.BufferedBytes <= _frontend.Options.ReplyBackpressureBytes / 2)
+                    {
+                        _drained.TrySetResult();
+                        _drained = null;
+                    }
+                }
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (IsDisconnect(e))
+        {
+            // The socket is gone; the read loop finds out on its own.
+        }
+        catch (Exception e)
+        {
+            _frontend.Logger.LogError(e, "RESP connection {Id}: writing output failed; closing it", Id);
+            _transport.Abort(new ConnectionAbortedException("output failed", e));
+        }
+        finally
+        {
+            RespOutputBuffer.Recycle(segments);
+            lock (_outputGate)
+            {
+                _aborted = true;
+                _output.Clear();
+                _drained?.TrySetResult();
+                _drained = null;
+            }
+        }
+    }
+}

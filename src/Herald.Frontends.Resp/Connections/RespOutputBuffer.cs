@@ -1,0 +1,116 @@
+using System.Buffers;
+
+namespace Herald.Frontends.Resp.Connections;
+
+/// <summary>
+/// The bytes one connection has to send and has not sent: replies written by its own read loop and pub/sub messages
+/// written by publishers on other connections, in the order they were written. A queue of pooled 16 KiB segments
+/// (larger when one write asks for more): writers append at the tail through <see cref="IBufferWriter{T}"/>, and the
+/// connection's write loop takes every filled segment at once (<see cref="DetachTo"/>), copies them into the
+/// transport, and gives them back with <see cref="Recycle"/>.
+/// <para>
+/// <see cref="BufferedBytes"/> counts what is queued plus what the write loop holds and has not yet seen flushed to
+/// the socket: the figure the pub/sub output limits and the reply back-pressure apply to (Redis's omem). Not
+/// thread-safe: the owning <see cref="RespConnection"/> serializes every call with its output lock. Segments come
+/// from <see cref="ArrayPool{T}.Shared"/> and return there from <see cref="Recycle"/> or <see cref="Clear"/>.
+/// </para>
+/// </summary>
+internal sealed class RespOutputBuffer : IBufferWriter<byte>
+{
+    public const int SegmentBytes = 16 * 1024;
+
+    private readonly List<OutputSegment> _filled = [];
+    private byte[]? _tail;
+    private int _tailLength;
+    private long _queuedBytes;
+    private long _inFlightBytes;
+
+    /// <summary>Bytes written and not yet confirmed sent.</summary>
+    public long BufferedBytes => _queuedBytes + _inFlightBytes;
+
+    /// <summary>Bytes written and not yet taken by the write loop.</summary>
+    public long QueuedBytes => _queuedBytes;
+
+    /// <summary>Segments holding queued bytes (Redis's oll, near enough).</summary>
+    public int SegmentCount => _filled.Count + (_tailLength > 0 ? 1 : 0);
+
+    public void Advance(int count)
+    {
+        _tailLength += count;
+        _queuedBytes += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0) => EnsureTail(sizeHint).AsMemory(_tailLength);
+
+    public Span<byte> GetSpan(int sizeHint = 0) => EnsureTail(sizeHint).AsSpan(_tailLength);
+
+    /// <summary>Moves every queued segment to <paramref name="segments"/>; they count as in flight until <see cref="Sent"/>.</summary>
+    public void DetachTo(List<OutputSegment> segments)
+    {
+        segments.AddRange(_filled);
+        _filled.Clear();
+        if (_tailLength > 0)
+        {
+            segments.Add(new OutputSegment(_tail!, _tailLength));
+            _tail = null;
+            _tailLength = 0;
+        }
+        _inFlightBytes += _queuedBytes;
+        _queuedBytes = 0;
+    }
+
+    /// <summary>The write loop has flushed <paramref name="bytes"/> of what it detached.</summary>
+    public void Sent(long bytes) => _inFlightBytes -= bytes;
+
+    /// <summary>Returns detached segments to the pool once their bytes are copied out.</summary>
+    public static void Recycle(List<OutputSegment> segments)
+    {
+        foreach (var segment in segments)
+        {
+            ArrayPool<byte>.Shared.Return(segment.Array);
+        }
+        segments.Clear();
+    }
+
+    /// <summary>Drops everything queued (the connection is gone) and returns the segments to the pool.</summary>
+    public void Clear()
+    {
+        Recycle(_filled);
+        if (_tail is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_tail);
+            _tail = null;
+        }
+        _tailLength = 0;
+        _queuedBytes = 0;
+    }
+
+    private byte[] EnsureTail(int sizeHint)
+    {
+        var needed = Math.Max(sizeHint, 1);
+        if (_tail is not null && _tail.Length - _tailLength >= needed)
+        {
+            return _tail;
+        }
+        if (_tail is not null)
+        {
+            if (_tailLength > 0)
+            {
+                _filled.Add(new OutputSegment(_tail, _tailLength));
+            }
+            else
+            {
+                ArrayPool<byte>.Shared.Return(_tail);
+            }
+        }
+        _tail = ArrayPool<byte>.Shared.Rent(Math.Max(needed, SegmentBytes));
+        _tailLength = 0;
+        return _tail;
+    }
+}
+
+/// <summary>A pooled array and how many of its bytes are output.</summary>
+internal readonly record struct OutputSegment(byte[] Array, int Length)
+{
+    public ReadOnlySpan<byte> Span => Array.AsSpan(0, Length);
+}
