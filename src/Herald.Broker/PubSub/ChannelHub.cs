@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Herald.Primitives;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,8 +26,8 @@ public sealed class ChannelHub
 {
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<byte[], ChannelEntry> _channels = new(ChannelNameComparer.Instance);
-    private readonly ConcurrentDictionary<byte[], ChannelEntry> _shardChannels = new(ChannelNameComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], ChannelEntry> _channels = new(ByteContentComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], ChannelEntry> _shardChannels = new(ByteContentComparer.Instance);
     private readonly ConcurrentDictionary<byte[], ChannelEntry>.AlternateLookup<ReadOnlySpan<byte>> _channelLookup;
     private readonly ConcurrentDictionary<byte[], ChannelEntry>.AlternateLookup<ReadOnlySpan<byte>> _shardChannelLookup;
     private volatile ChannelEntry[] _patterns = [];

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Herald.Primitives;
 using Herald.Primitives.Records;
 using Herald.Storage.Compression;
 using Herald.Storage.IO;
@@ -27,7 +28,7 @@ namespace Herald.Storage.Retention;
 internal sealed class LogCompactor(IStorageDevice device, string directory, CompressionCodecs codecs, LogOptions options,
     TimeProvider clock)
 {
-    private readonly Dictionary<byte[], long> _newestOffsetByKey = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], long> _newestOffsetByKey = new(ByteContentComparer.Instance);
     private readonly RecordBatchBuilder _builder = new();
 
     /// <summary>

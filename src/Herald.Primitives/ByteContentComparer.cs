@@ -1,12 +1,13 @@
-namespace Herald.Storage.Retention;
+namespace Herald.Primitives;
 
 /// <summary>
-/// Compares record keys by content, and lets a dictionary keyed by <c>byte[]</c> be probed with a span so the
-/// compactor allocates a key only the first time it sees it.
+/// Compares byte strings (record keys, channel names) by content, and lets a dictionary keyed by <c>byte[]</c> be
+/// probed with a span, so a lookup allocates only when it adds a new key. Hashes are randomized per process
+/// (<see cref="HashCode"/>), so a client cannot pick keys that collide. Stateless and thread-safe.
 /// </summary>
-internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+public sealed class ByteContentComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
 {
-    public static readonly ByteKeyComparer Instance = new();
+    public static readonly ByteContentComparer Instance = new();
 
     public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
