@@ -29,6 +29,8 @@ public sealed partial class PartitionLog
     {
         var options = Options;
         var totalSize = ValidateBatches(batches, options);
+        AppendResult result;
+        var startFlusher = false;
         lock (_lock)
         {
             ThrowIfUnavailable();
@@ -56,15 +58,17 @@ public sealed partial class PartitionLog
             Task durable;
             if (options.Fsync == FsyncPolicy.Always)
             {
-                durable = AwaitNextFlush();
+                durable = AwaitNextFlush(out startFlusher);
             }
             else
             {
                 PublishVisible(_nextOffset, active, active.Size);
                 durable = Task.CompletedTask;
             }
-            return new AppendResult(new Offset(baseOffset), new Offset(lastOffset), durable);
+            result = new AppendResult(new Offset(baseOffset), new Offset(lastOffset), durable);
         }
+        StartFlusherIf(startFlusher);
+        return result;
     }
 
     /// <summary>
@@ -73,12 +77,16 @@ public sealed partial class PartitionLog
     /// </summary>
     public Task FlushAsync()
     {
+        Task flushed;
+        var startFlusher = false;
         lock (_lock)
         {
             ThrowIfUnavailable();
             // Joining the next round also covers data an fsync in progress is already writing.
-            return _nextOffset > _durableOffset ? AwaitNextFlush() : Task.CompletedTask;
+            flushed = _nextOffset > _durableOffset ? AwaitNextFlush(out startFlusher) : Task.CompletedTask;
         }
+        StartFlusherIf(startFlusher);
+        return flushed;
     }
 
     private static int ValidateBatches(ReadOnlySpan<byte> batches, LogOptions options)
@@ -176,16 +184,25 @@ public sealed partial class PartitionLog
         return created;
     }
 
-    /// <summary>Joins the next group commit. Caller holds <c>_lock</c>.</summary>
-    private Task AwaitNextFlush()
+    /// <summary>
+    /// Joins the next group commit. Caller holds <c>_lock</c>; when <paramref name="startFlusher"/> comes back true
+    /// it must call <see cref="StartFlusherIf"/> after releasing the lock, so the fsync thread never wakes up only to
+    /// wait for a lock the appender still holds.
+    /// </summary>
+    private Task AwaitNextFlush(out bool startFlusher)
     {
         _pendingFlush ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_flusherRunning)
+        startFlusher = !_flusherRunning;
+        _flusherRunning = true;
+        return _pendingFlush.Task;
+    }
+
+    private void StartFlusherIf(bool start)
+    {
+        if (start)
         {
-            _flusherRunning = true;
             FlushThreads.Schedule(this);
         }
-        return _pendingFlush.Task;
     }
 
     /// <summary>
