@@ -1,3 +1,4 @@
+using Herald.Broker.Groups;
 using Herald.Broker.PubSub;
 using Herald.Broker.Topics;
 using Herald.Storage;
@@ -13,13 +14,16 @@ namespace Herald.Broker;
 /// </summary>
 public sealed class Broker : IAsyncDisposable
 {
-    public Broker(StorageEngine storage, TimeProvider clock, ILoggerFactory loggerFactory, TopicRegistryOptions? topics = null)
+    public Broker(StorageEngine storage, TimeProvider clock, ILoggerFactory loggerFactory, TopicRegistryOptions? topics = null,
+        GroupCoordinatorOptions? groups = null)
     {
         Storage = storage;
         Clock = clock;
         LoggerFactory = loggerFactory;
         Channels = new ChannelHub(loggerFactory.CreateLogger<ChannelHub>());
         Topics = new TopicRegistry(storage, topics ?? new TopicRegistryOptions(), clock, loggerFactory.CreateLogger<TopicRegistry>());
+        Groups = new GroupCoordinator(new CommittedOffsetStore(storage, clock), groups ?? new GroupCoordinatorOptions(), clock,
+            loggerFactory.CreateLogger<GroupCoordinator>());
     }
 
     /// <summary>The node's storage engine: logs and the metadata store.</summary>
@@ -36,15 +40,23 @@ public sealed class Broker : IAsyncDisposable
     /// <summary>Streams as Kafka sees them: topics, their partitions and configs.</summary>
     public TopicRegistry Topics { get; }
 
+    /// <summary>Consumer groups: membership, rebalances and committed offsets.</summary>
+    public GroupCoordinator Groups { get; }
+
     /// <summary>The cluster's stable id (persisted at first start); set by <see cref="StartAsync"/>.</summary>
     public string ClusterId { get; private set; } = "";
 
-    /// <summary>Loads persisted state (cluster id, topics); called once, before any front end serves.</summary>
+    /// <summary>Loads persisted state (cluster id, topics, committed offsets); called once, before any front end serves.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ClusterId = await ClusterIdentity.LoadOrCreateAsync(Storage.Metadata, cancellationToken);
         await Topics.LoadAsync(cancellationToken);
+        Groups.Load();
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        Groups.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

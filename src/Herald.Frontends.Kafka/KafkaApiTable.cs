@@ -39,6 +39,13 @@ internal sealed class KafkaApiTable
         new DescribeConfigsHandler(),
         new AlterConfigsHandler(),
         new IncrementalAlterConfigsHandler(),
+        new FindCoordinatorHandler(),
+        new JoinGroupHandler(),
+        new SyncGroupHandler(),
+        new HeartbeatHandler(),
+        new LeaveGroupHandler(),
+        new OffsetCommitHandler(),
+        new OffsetFetchHandler(),
     ]);
 
     public bool TryGet(short apiKey, [NotNullWhen(true)] out KafkaApiHandler? handler)

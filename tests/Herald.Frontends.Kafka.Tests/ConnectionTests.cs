@@ -29,6 +29,13 @@ public sealed class ConnectionTests(KafkaNode node) : IClassFixture<KafkaNode>
             [ApiKey.DescribeConfigs] = (0, 4),
             [ApiKey.AlterConfigs] = (0, 2),
             [ApiKey.IncrementalAlterConfigs] = (0, 1),
+            [ApiKey.FindCoordinator] = (0, 4),
+            [ApiKey.JoinGroup] = (0, 9),
+            [ApiKey.SyncGroup] = (0, 5),
+            [ApiKey.Heartbeat] = (0, 4),
+            [ApiKey.LeaveGroup] = (0, 5),
+            [ApiKey.OffsetCommit] = (2, 9),
+            [ApiKey.OffsetFetch] = (1, 9),
         }, ranges);
     }
 
@@ -89,7 +96,7 @@ public sealed class ConnectionTests(KafkaNode node) : IClassFixture<KafkaNode>
     {
         await using var client = await RawKafkaClient.ConnectAsync(node.Port);
 
-        await client.SendAsync(client.Encode(ApiKey.FindCoordinator, 0, new FindCoordinatorRequest { Key = "group" }, out _));
+        await client.SendAsync(client.Encode(ApiKey.ListGroups, 0, new ListGroupsRequest(), out _));
 
         Assert.True(await client.IsClosedByServerAsync());
     }

@@ -1,8 +1,8 @@
 namespace Herald.Frontends.Kafka.Tests;
 
 /// <summary>
-/// kafkajs 2.2.4 (npm, Clients/node beside these tests): admin and producer. Its consumer needs consumer groups, which Herald does not
-/// serve yet, so what it produced is read back with kcat.
+/// kafkajs 2.2.4 (npm, Clients/node beside these tests): admin and producer; what it produced is read back with kcat,
+/// an independent client. Its group consumer is covered by <see cref="KafkajsGroupTests"/>.
 /// </summary>
 public sealed class KafkajsTests(KafkaNode node) : IClassFixture<KafkaNode>
 {

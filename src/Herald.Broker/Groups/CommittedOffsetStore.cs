@@ -1,0 +1,291 @@
+using System.Buffers.Binary;
+using System.Text;
+using Herald.Primitives.Records;
+using Herald.Storage;
+using Herald.Storage.Log;
+
+namespace Herald.Broker.Groups;
+
+/// <summary>One committed position: the next offset to consume, the client's metadata string, and when it was committed.</summary>
+public readonly record struct CommittedOffset(long Offset, int LeaderEpoch, string? Metadata, long CommitTimestamp);
+
+/// <summary>A commit or a deletion of one partition's position; a null <see cref="Offset"/> deletes.</summary>
+public readonly record struct OffsetChange(string Topic, int Partition, CommittedOffset? Offset);
+
+/// <summary>
+/// Consumer groups' committed offsets, kept in the internal compacted log <see cref="LogName"/>: one record per
+/// commit, key = (group, topic, partition), value = offset, leader epoch, commit time and metadata; a null value
+/// deletes. At start the log is replayed into memory. A commit is answered once its batch is durable under the
+/// storage engine's fsync policy, so an acknowledged commit survives a crash as a produced record does.
+///
+/// Thread-safety: any number of commits may run at once. Appends are serialized by a lock (the batch builder is
+/// shared); the in-memory view is updated after durability, and a change only replaces a newer-in-log one never,
+/// because each entry remembers the log offset it came from. Lifetime: one per broker, loaded in StartAsync.
+/// </summary>
+public sealed class CommittedOffsetStore
+{
+    /// <summary>The internal log's name (not a topic: no Kafka client can see it).</summary>
+    public const string LogName = "__consumer_offsets";
+
+    private const byte FormatVersion = 1;
+
+    private readonly StorageEngine _storage;
+    private readonly TimeProvider _clock;
+    private readonly Lock _appendLock = new();
+    private readonly Lock _gate = new();
+    private readonly RecordBatchBuilder _builder = new();
+    private readonly Dictionary<string, Dictionary<(string Topic, int Partition), Entry>> _groups = new(StringComparer.Ordinal);
+    private PartitionLog? _log;
+
+    public CommittedOffsetStore(StorageEngine storage, TimeProvider clock)
+    {
+        _storage = storage;
+        _clock = clock;
+    }
+
+    /// <summary>True once <see cref="Load"/> has replayed the log; until then group operations must be refused.</summary>
+    public bool IsLoaded => Volatile.Read(ref _log) is not null;
+
+    /// <summary>Opens the internal log (creating it on first start) and replays it into memory.</summary>
+    public void Load()
+    {
+        var options = _storage.DefaultLogOptions with
+        {
+            Cleanup = CleanupPolicy.Compact,
+            RetentionTime = null,
+            RetentionBytes = null,
+            SegmentSizeBytes = 64L * 1024 * 1024,
+        };
+        var log = _storage.OpenLog(LogName, options);
+        Replay(log);
+        Volatile.Write(ref _log, log);
+    }
+
+    /// <summary>Group ids with at least one committed offset.</summary>
+    public IReadOnlyList<string> GroupIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _groups.Keys];
+            }
+        }
+    }
+
+    public CommittedOffset? Get(string groupId, string topic, int partition)
+    {
+        lock (_gate)
+        {
+            return _groups.TryGetValue(groupId, out var offsets) && offsets.TryGetValue((topic, partition), out var entry)
+                ? entry.Offset
+                : null;
+        }
+    }
+
+    /// <summary>Every committed offset of the group, ordered by topic and partition.</summary>
+    public IReadOnlyList<(string Topic, int Partition, CommittedOffset Offset)> GetAll(string groupId)
+    {
+        lock (_gate)
+        {
+            if (!_groups.TryGetValue(groupId, out var offsets))
+            {
+                return [];
+            }
+            return [.. offsets.OrderBy(e => e.Key.Topic, StringComparer.Ordinal).ThenBy(e => e.Key.Partition)
+                .Select(e => (e.Key.Topic, e.Key.Partition, e.Value.Offset))];
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="changes"/> of one group in one record batch (atomic across a crash) and completes when
+    /// the batch is durable; readers see the changes from then on.
+    /// </summary>
+    public async Task WriteAsync(string groupId, IReadOnlyList<OffsetChange> changes)
+    {
+        var log = Volatile.Read(ref _log) ?? throw new InvalidOperationException("The committed offset store is not loaded.");
+        if (changes.Count == 0)
+        {
+            return;
+        }
+        AppendResult appended;
+        lock (_appendLock)
+        {
+            var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+            _builder.Reset(now);
+            foreach (var change in changes)
+            {
+                var key = EncodeKey(groupId, change.Topic, change.Partition);
+                var value = change.Offset is { } offset ? EncodeValue(offset) : null;
+                _builder.Add(_builder.RecordCount, now, key, keyIsNull: false, value, valueIsNull: value is null,
+                    headerCount: 0, encodedHeaders: default);
+            }
+            appended = log.Append(_builder.Build().ToArray());
+        }
+        await appended.Durable;
+        lock (_gate)
+        {
+            for (var i = 0; i < changes.Count; i++)
+            {
+                Apply(groupId, changes[i].Topic, changes[i].Partition, changes[i].Offset, appended.BaseOffset.Value + i);
+            }
+        }
+    }
+
+    /// <summary>Deletes every committed offset of the group (DeleteGroups).</summary>
+    public Task DeleteGroupAsync(string groupId)
+    {
+        var changes = GetAll(groupId).Select(e => new OffsetChange(e.Topic, e.Partition, null)).ToList();
+        return WriteAsync(groupId, changes);
+    }
+
+    private void Apply(string groupId, string topic, int partition, CommittedOffset? offset, long logOffset)
+    {
+        if (!_groups.TryGetValue(groupId, out var offsets))
+        {
+            if (offset is null)
+            {
+                return;
+            }
+            offsets = [];
+            _groups[groupId] = offsets;
+        }
+        var key = (topic, partition);
+        if (offsets.TryGetValue(key, out var existing) && existing.LogOffset > logOffset)
+        {
+            // A later commit of the same partition became durable first: it wins, as it will after replay.
+            return;
+        }
+        if (offset is { } value)
+        {
+            offsets[key] = new Entry(value, logOffset);
+        }
+        else
+        {
+            offsets.Remove(key);
+            if (offsets.Count == 0)
+            {
+                _groups.Remove(groupId);
+            }
+        }
+    }
+
+    private void Replay(PartitionLog log)
+    {
+        var next = log.LogStartOffset;
+        var buffer = new byte[64 * 1024];
+        lock (_gate)
+        {
+            while (next < log.HighWatermark)
+            {
+                using var slice = log.Read(next, buffer.Length);
+                if (slice.IsEmpty)
+                {
+                    break;
+                }
+                if (buffer.Length < slice.Length)
+                {
+                    buffer = new byte[slice.Length];
+                }
+                var whole = slice.CopyTo(buffer);
+                var p = 0;
+                while (p < whole)
+                {
+                    RecordBatchHeader.TryRead(buffer.AsSpan(p), out var header);
+                    var size = (int)header.TotalSize;
+                    var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
+                    while (reader.TryReadNext(out var record))
+                    {
+                        if (!TryDecodeKey(record.Key, out var groupId, out var topic, out var partition))
+                        {
+                            continue;
+                        }
+                        CommittedOffset? value = record.ValueIsNull ? null : TryDecodeValue(record.Value);
+                        if (!record.ValueIsNull && value is null)
+                        {
+                            continue;
+                        }
+                        Apply(groupId, topic, partition, value, header.BaseOffset + record.OffsetDelta);
+                    }
+                    next = new Primitives.Offset(header.LastOffset + 1);
+                    p += size;
+                }
+            }
+        }
+    }
+
+    /// <summary>Key layout: version byte, group (u16 length + UTF-8), topic (u16 length + UTF-8), partition (i32 BE).</summary>
+    internal static byte[] EncodeKey(string groupId, string topic, int partition)
+    {
+        var group = Encoding.UTF8.GetBytes(groupId);
+        var topicBytes = Encoding.UTF8.GetBytes(topic);
+        var key = new byte[1 + 2 + group.Length + 2 + topicBytes.Length + 4];
+        key[0] = FormatVersion;
+        BinaryPrimitives.WriteUInt16BigEndian(key.AsSpan(1), (ushort)group.Length);
+        group.CopyTo(key, 3);
+        var p = 3 + group.Length;
+        BinaryPrimitives.WriteUInt16BigEndian(key.AsSpan(p), (ushort)topicBytes.Length);
+        topicBytes.CopyTo(key, p + 2);
+        BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(p + 2 + topicBytes.Length), partition);
+        return key;
+    }
+
+    internal static bool TryDecodeKey(ReadOnlySpan<byte> key, out string groupId, out string topic, out int partition)
+    {
+        groupId = topic = "";
+        partition = -1;
+        if (key.Length < 9 || key[0] != FormatVersion)
+        {
+            return false;
+        }
+        int groupLength = BinaryPrimitives.ReadUInt16BigEndian(key[1..]);
+        if (key.Length < 3 + groupLength + 2 + 4)
+        {
+            return false;
+        }
+        groupId = Encoding.UTF8.GetString(key.Slice(3, groupLength));
+        var p = 3 + groupLength;
+        int topicLength = BinaryPrimitives.ReadUInt16BigEndian(key[p..]);
+        if (key.Length != p + 2 + topicLength + 4)
+        {
+            return false;
+        }
+        topic = Encoding.UTF8.GetString(key.Slice(p + 2, topicLength));
+        partition = BinaryPrimitives.ReadInt32BigEndian(key[(p + 2 + topicLength)..]);
+        return true;
+    }
+
+    /// <summary>Value layout: version byte, offset (i64), leader epoch (i32), commit time (i64 ms), metadata (i32 length, -1 = null, + UTF-8).</summary>
+    internal static byte[] EncodeValue(CommittedOffset offset)
+    {
+        var metadata = offset.Metadata is null ? null : Encoding.UTF8.GetBytes(offset.Metadata);
+        var value = new byte[1 + 8 + 4 + 8 + 4 + (metadata?.Length ?? 0)];
+        value[0] = FormatVersion;
+        BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(1), offset.Offset);
+        BinaryPrimitives.WriteInt32BigEndian(value.AsSpan(9), offset.LeaderEpoch);
+        BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(13), offset.CommitTimestamp);
+        BinaryPrimitives.WriteInt32BigEndian(value.AsSpan(21), metadata?.Length ?? -1);
+        metadata?.CopyTo(value, 25);
+        return value;
+    }
+
+    internal static CommittedOffset? TryDecodeValue(ReadOnlySpan<byte> value)
+    {
+        if (value.Length < 25 || value[0] != FormatVersion)
+        {
+            return null;
+        }
+        var metadataLength = BinaryPrimitives.ReadInt32BigEndian(value[21..]);
+        if (metadataLength < -1 || value.Length != 25 + Math.Max(metadataLength, 0))
+        {
+            return null;
+        }
+        return new CommittedOffset(
+            BinaryPrimitives.ReadInt64BigEndian(value[1..]),
+            BinaryPrimitives.ReadInt32BigEndian(value[9..]),
+            metadataLength < 0 ? null : Encoding.UTF8.GetString(value.Slice(25, metadataLength)),
+            BinaryPrimitives.ReadInt64BigEndian(value[13..]));
+    }
+
+    private readonly record struct Entry(CommittedOffset Offset, long LogOffset);
+}
