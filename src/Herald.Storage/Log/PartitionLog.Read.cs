@@ -196,16 +196,24 @@ public sealed partial class PartitionLog
     {
         var relative = (int)Math.Clamp(offset - segment.BaseOffset, 0, int.MaxValue);
         var from = segment.Index.FindPosition(relative);
-        BatchInfo? found = null;
-        BatchScanner.Scan(segment.File, from, end, verifyCrc: false, -1, false, batch =>
+        var finder = new BatchContainingOffset(offset);
+        BatchScanner.Scan(segment.File, from, end, verifyCrc: false, -1, false, ref finder);
+        return finder.Found;
+    }
+
+    /// <summary>Stops at the first batch that reaches <c>offset</c> (every fetch runs this: no allocation).</summary>
+    private struct BatchContainingOffset(long offset) : IBatchVisitor
+    {
+        public BatchInfo? Found { get; private set; }
+
+        public bool Visit(BatchInfo batch)
         {
-            if (batch.LastOffset >= offset)
+            if (batch.LastOffset < offset)
             {
-                found = batch;
-                return false;
+                return true;
             }
-            return true;
-        });
-        return found;
+            Found = batch;
+            return false;
+        }
     }
 }

@@ -50,6 +50,17 @@ internal static class BatchScanner
     public static ScanResult Scan(IStorageFile file, long start, long end, bool verifyCrc, long expectedNextOffset,
         bool strictlyContiguous, Func<BatchInfo, bool>? visitor)
     {
+        var adapter = new DelegateVisitor(visitor);
+        return Scan(file, start, end, verifyCrc, expectedNextOffset, strictlyContiguous, ref adapter);
+    }
+
+    /// <summary>
+    /// The same scan with a struct visitor, for the read path: no delegate or closure is allocated per call, and the
+    /// visitor's state (what it found) comes back through <paramref name="visitor"/>.
+    /// </summary>
+    public static ScanResult Scan<TVisitor>(IStorageFile file, long start, long end, bool verifyCrc,
+        long expectedNextOffset, bool strictlyContiguous, ref TVisitor visitor) where TVisitor : struct, IBatchVisitor
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
@@ -88,7 +99,7 @@ internal static class BatchScanner
                 {
                     return new ScanResult(position, ScanStop.BadCrc, next, count);
                 }
-                if (visitor is not null && !visitor(info))
+                if (!visitor.Visit(info))
                 {
                     return new ScanResult(position, ScanStop.None, next, count);
                 }
@@ -167,4 +178,16 @@ internal static class BatchScanner
             ArrayPool<byte>.Shared.Return(whole);
         }
     }
+}
+
+/// <summary>What a scan calls for each batch; return false to stop. Implemented by structs on hot paths.</summary>
+internal interface IBatchVisitor
+{
+    bool Visit(BatchInfo batch);
+}
+
+/// <summary>Adapts an optional delegate (used where a scan is not on a hot path) to <see cref="IBatchVisitor"/>.</summary>
+internal readonly struct DelegateVisitor(Func<BatchInfo, bool>? visit) : IBatchVisitor
+{
+    public bool Visit(BatchInfo batch) => visit is null || visit(batch);
 }
