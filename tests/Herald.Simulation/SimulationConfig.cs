@@ -66,6 +66,7 @@ internal sealed record SimulationConfig
             RetentionBytes = random.Chance(0.3) ? random.Next(4096, 16385) : null,
             MinCompactionLag = random.Chance(0.6) ? TimeSpan.Zero : TimeSpan.FromMinutes(random.Next(1, 11)),
             DeleteRetention = TimeSpan.FromMinutes(random.Next(0, 21)),
+            WritebackBytes = random.Chance(0.5) ? random.Next(256, 4097) : null,
         };
         return new SimulationConfig
         {
@@ -82,7 +83,7 @@ internal sealed record SimulationConfig
         return $"fsync={o.Fsync} (interval {o.FsyncInterval.TotalSeconds}s), cleanup={o.Cleanup}, " +
                $"segment={o.SegmentSizeBytes}B/{o.SegmentMaxAge.TotalMinutes}min, index={o.IndexIntervalBytes}B, " +
                $"retention={o.RetentionTime?.TotalMinutes.ToString() ?? "none"}min/{o.RetentionBytes?.ToString() ?? "none"}B, " +
-               $"lag={o.MinCompactionLag.TotalMinutes}min, deleteRetention={o.DeleteRetention.TotalMinutes}min, " +
+               $"lag={o.MinCompactionLag.TotalMinutes}min, deleteRetention={o.DeleteRetention.TotalMinutes}min, writeback={o.WritebackBytes?.ToString() ?? "off"}, " +
                $"keys={KeyCount}, records/batch<={MaxRecordsPerBatch}, value<={MaxValueBytes}B, steps={Steps}";
     }
 }

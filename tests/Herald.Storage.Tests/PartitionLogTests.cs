@@ -68,6 +68,27 @@ public class PartitionLogTests
     }
 
     [Fact]
+    public async Task Os_policy_writes_back_in_the_background_every_writeback_bytes()
+    {
+        await using var log = Open(LogOptions.Default with { Fsync = FsyncPolicy.Os, WritebackBytes = 4096 });
+        var batch = TestBatches.Values(Now, new string('v', 1000));
+        var appendsPerWriteback = 4096 / batch.Length + 1;
+        for (var i = 0; i < appendsPerWriteback - 1; i++)
+        {
+            log.Append(TestBatches.Values(Now, new string('v', 1000)));
+        }
+        Assert.Equal(0, _device.FlushCount); // below the threshold nothing is forced
+        log.Append(TestBatches.Values(Now, new string('v', 1000)));
+        // The writeback runs on an fsync thread and nobody waits for it: poll for the durable image.
+        var file = Dir + "/00000000000000000000.log";
+        for (var i = 0; i < 500 && _device.GetDurableBytes(file).Length < 4096; i++)
+        {
+            await Task.Delay(10);
+        }
+        Assert.Equal(batch.Length * appendsPerWriteback, _device.GetDurableBytes(file).Length);
+    }
+
+    [Fact]
     public async Task Group_commit_covers_many_concurrent_appends_with_fewer_fsyncs()
     {
         await using var log = Open();

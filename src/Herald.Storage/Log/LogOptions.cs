@@ -50,6 +50,14 @@ public sealed record LogOptions
 
     public TimeSpan FsyncInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Under <see cref="FsyncPolicy.Interval"/> and <see cref="FsyncPolicy.Os"/>: start a background fsync every
+    /// time this many bytes were appended since the last one. Nothing waits for it; it keeps the dirty data of the
+    /// active segment small, so sealing a segment (which fsyncs it under the log's lock) never has to write back a
+    /// whole segment while appends wait. Null turns it off.
+    /// </summary>
+    public long? WritebackBytes { get; init; } = 64L << 20;
+
     /// <summary>Kafka <c>retention.ms</c>; null keeps data forever.</summary>
     public TimeSpan? RetentionTime { get; init; } = TimeSpan.FromDays(7);
 
@@ -73,6 +81,10 @@ public sealed record LogOptions
         if (IndexIntervalBytes <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(IndexIntervalBytes), IndexIntervalBytes, "Must be positive.");
+        }
+        if (WritebackBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WritebackBytes), WritebackBytes, "Must be positive or null.");
         }
         if (Fsync == FsyncPolicy.Interval && FsyncInterval <= TimeSpan.Zero)
         {

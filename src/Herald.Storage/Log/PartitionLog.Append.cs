@@ -14,6 +14,8 @@ public sealed partial class PartitionLog
     private bool _flusherRunning;
     // One past the last offset known to be on disk (covered by a completed fsync, a roll or recovery).
     private long _durableOffset;
+    // Bytes appended since the last background writeback was requested (policies other than Always).
+    private long _bytesSinceWriteback;
 
     /// <summary>
     /// Appends one or more whole record batches, assigning their offsets: each batch's base offset field is
@@ -64,6 +66,13 @@ public sealed partial class PartitionLog
             {
                 PublishVisible(_nextOffset, active, active.Size);
                 durable = Task.CompletedTask;
+                _bytesSinceWriteback += totalSize;
+                if (_bytesSinceWriteback >= options.WritebackBytes)
+                {
+                    // A group commit round nobody waits for: it runs on the fsync threads, outside this lock.
+                    _bytesSinceWriteback = 0;
+                    _ = AwaitNextFlush(out startFlusher);
+                }
             }
             result = new AppendResult(new Offset(baseOffset), new Offset(lastOffset), durable);
         }
@@ -166,6 +175,7 @@ public sealed partial class PartitionLog
         {
             old.Flush();
             _durableOffset = _nextOffset; // everything so far is in the segment just flushed
+            _bytesSinceWriteback = 0;
             old.WriteIndexes();
             created = LogSegment.Create(_device, Directory, _nextOffset);
             created.RollBaseTimestamp = -1;
