@@ -8,7 +8,7 @@ namespace Herald.Protocols.Kafka.Tests;
 
 /// <summary>
 /// Whole request frames assembled by hand from the protocol guide, the way real clients send them; each must decode
-/// to the expected values and re-encode byte for byte. (Frames captured from live clients come later.)
+/// to the expected values and re-encode byte for byte. (Frames captured from live clients are in CapturedClientFixtureTests.)
 /// </summary>
 public class GoldenFixtureTests
 {
@@ -162,29 +162,12 @@ public class GoldenFixtureTests
         return bytes;
     }
 
-    /// <summary>Frames, then decodes header and body from one contiguous buffer, as a connection handler would.</summary>
     private static (RequestHeader Header, short HeaderVersion, T Body) Decode<T>(byte[] bytes) where T : IKafkaMessage, new()
     {
-        var buffer = new ReadOnlySequence<byte>(bytes);
-        Assert.True(KafkaFrameReader.TryReadFrame(ref buffer, 1 << 20, out var frame));
-        Assert.True(buffer.IsEmpty);
-        Assert.True(frame.IsSingleSegment);
-        var reader = new KafkaReader(frame.First);
-        var header = RequestHeader.ReadFrom(ref reader, out var headerVersion);
-        var body = new T();
-        body.Read(ref reader, header.RequestApiVersion);
-        Assert.Equal(0, reader.Remaining);
-        return (header, headerVersion, body);
+        var (header, headerVersion, body) = RequestFrames.Decode(bytes, new T());
+        return (header, headerVersion, (T)body);
     }
 
-    private static byte[] Encode(RequestHeader header, short headerVersion, IKafkaMessage body)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        var size = header.GetSize(headerVersion) + body.GetSize(header.RequestApiVersion);
-        BinaryPrimitives.WriteInt32BigEndian(output.GetSpan(4), size);
-        output.Advance(4);
-        header.WriteTo(output, headerVersion);
-        body.WriteTo(output, header.RequestApiVersion);
-        return output.WrittenSpan.ToArray();
-    }
+    private static byte[] Encode(RequestHeader header, short headerVersion, IKafkaMessage body) =>
+        RequestFrames.Encode(header, headerVersion, body);
 }
