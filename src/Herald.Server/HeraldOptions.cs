@@ -64,6 +64,12 @@ public sealed class HeraldOptions
     /// <summary>Size at which a log's active segment rolls over to a new file. Default 1 GiB.</summary>
     public long SegmentSizeBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// How often retention and compaction run over every log (Kafka's <c>log.retention.check.interval.ms</c>, whose
+    /// default is 5 minutes). Default one minute.
+    /// </summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Console log format. Default <see cref="HeraldLogFormat.Text"/>.</summary>
     public HeraldLogFormat LogFormat { get; set; } = HeraldLogFormat.Text;
 
@@ -117,6 +123,11 @@ public sealed class HeraldOptions
         if (FsyncInterval < TimeSpan.FromMilliseconds(1))
         {
             problems.Add($"{nameof(FsyncInterval)} must be at least 1 ms, not {FsyncInterval}");
+        }
+
+        if (RetentionCheckInterval < TimeSpan.FromMilliseconds(1))
+        {
+            problems.Add($"{nameof(RetentionCheckInterval)} must be at least 1 ms, not {RetentionCheckInterval}");
         }
 
         if (SegmentSizeBytes < 1)

@@ -31,7 +31,8 @@ public sealed class HeraldCommandLineTests : IDisposable
     public void Every_flag_sets_its_option_in_both_spellings()
     {
         string[] values = ["--data-dir", "/srv/herald", "--bind=127.0.0.1", "--kafka-port", "1", "--amqp-port=2", "--resp-port", "3",
-            "--http-port", "4", "--fsync", "Interval", "--fsync-interval-ms", "250", "--segment-bytes", "4096", "--log-format=json"];
+            "--http-port", "4", "--fsync", "Interval", "--fsync-interval-ms", "250", "--segment-bytes", "4096",
+            "--retention-check-interval-ms=750", "--log-format=json"];
 
         var options = Parse(values);
 
@@ -41,6 +42,7 @@ public sealed class HeraldCommandLineTests : IDisposable
         Assert.Equal(FsyncPolicy.Interval, options.Fsync);
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.FsyncInterval);
         Assert.Equal(4096, options.SegmentSizeBytes);
+        Assert.Equal(TimeSpan.FromMilliseconds(750), options.RetentionCheckInterval);
         Assert.Equal(HeraldLogFormat.Json, options.LogFormat);
     }
 

@@ -47,6 +47,7 @@ public sealed partial class HeraldOptionTableTests
             Fsync = FsyncPolicy.Os,
             FsyncInterval = TimeSpan.FromMilliseconds(5),
             SegmentSizeBytes = 7,
+            RetentionCheckInterval = TimeSpan.FromMilliseconds(9),
             LogFormat = HeraldLogFormat.Json,
         };
         Assert.NotEqual(option.Default(defaults), option.Default(parsed));

@@ -36,6 +36,7 @@ internal sealed class StorageService(HeraldOptions options, ILoggerFactory logge
                     FsyncInterval = options.FsyncInterval,
                     SegmentSizeBytes = options.SegmentSizeBytes,
                 },
+                MaintenanceInterval = options.RetentionCheckInterval,
             }, loggerFactory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
