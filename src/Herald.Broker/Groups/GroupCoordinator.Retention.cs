@@ -10,7 +10,7 @@ public sealed partial class GroupCoordinator
     /// a group with a protocol type (it had members) keeps all its offsets while it has members and loses them all
     /// once it has been empty for <see cref="GroupCoordinatorOptions.OffsetsRetention"/>; a group that only ever
     /// received "simple" commits loses each offset that long after it was committed. A group left with neither
-    /// members nor offsets is forgotten. Runs every <see cref="GroupCoordinatorOptions.OffsetsRetentionCheckInterval"/>;
+    /// members nor offsets (also one that never committed) is forgotten. Runs every <see cref="GroupCoordinatorOptions.OffsetsRetentionCheckInterval"/>;
     /// returns how many offsets it removed.
     /// </summary>
     public async Task<int> ExpireOffsetsAsync()
@@ -56,6 +56,19 @@ public sealed partial class GroupCoordinator
             if (expired.Count == all.Count)
             {
                 await ForgetIfEmptyAsync(groupId);
+            }
+        }
+        // Groups that emptied without ever committing are dead at once, as in Kafka's cleanup.
+        foreach (var group in _groups.Values)
+        {
+            bool forget;
+            lock (group.Gate)
+            {
+                forget = group.State == GroupState.Empty && Offsets.GetAll(group.GroupId).Count == 0;
+            }
+            if (forget)
+            {
+                await ForgetIfEmptyAsync(group.GroupId);
             }
         }
         return removed;

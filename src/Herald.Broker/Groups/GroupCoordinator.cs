@@ -766,7 +766,7 @@ public sealed partial class GroupCoordinator : IDisposable
         var listings = new Dictionary<string, GroupListing>(StringComparer.Ordinal);
         foreach (var groupId in Offsets.GroupIds)
         {
-            listings[groupId] = new GroupListing(groupId, "", GroupState.Empty);
+            listings[groupId] = new GroupListing(groupId, StoredProtocolType(groupId), GroupState.Empty);
         }
         foreach (var group in _groups.Values)
         {
@@ -785,7 +785,8 @@ public sealed partial class GroupCoordinator : IDisposable
     {
         if (!_groups.TryGetValue(groupId, out var group))
         {
-            return new GroupDescription(groupId, StateOf(groupId), "", "", []);
+            var state = StateOf(groupId);
+            return new GroupDescription(groupId, state, state == GroupState.Dead ? "" : StoredProtocolType(groupId), "", []);
         }
         lock (group.Gate)
         {
@@ -794,6 +795,9 @@ public sealed partial class GroupCoordinator : IDisposable
             return new GroupDescription(groupId, group.State, group.ProtocolType, group.ProtocolName ?? "", members);
         }
     }
+
+    /// <summary>The protocol type a group had before a restart ("" for groups of simple commits).</summary>
+    private string StoredProtocolType(string groupId) => Offsets.GetGroupState(groupId)?.ProtocolType ?? "";
 
     /// <summary>Deletes an empty group and its committed offsets; a group with members is refused.</summary>
     public async Task<GroupError> DeleteAsync(string groupId)

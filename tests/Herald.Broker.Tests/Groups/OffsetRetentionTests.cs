@@ -97,6 +97,30 @@ public sealed class OffsetRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_empty_group_that_never_committed_is_forgotten_at_the_next_check()
+    {
+        var member = (await _f.FormStableGroup(1))[0].MemberId;
+        Groups.Leave("g", [new LeavingMember(member, null)]);
+        Assert.Contains(Groups.List(), l => l.GroupId == "g");
+
+        Assert.Equal(0, await Groups.ExpireOffsetsAsync());
+        Assert.DoesNotContain(Groups.List(), l => l.GroupId == "g");
+    }
+
+    [Fact]
+    public async Task After_a_restart_a_group_known_by_its_offsets_is_listed_with_its_protocol_type()
+    {
+        var member = (await _f.FormStableGroup(1))[0].MemberId;
+        await Commit("g", member, 1, 0, 5);
+        await Commit("simple", "", -1, 0, 5);
+
+        await _f.ReopenAsync();
+
+        Assert.Equal([("g", "consumer"), ("simple", "")], _f.Coordinator.List().Select(l => (l.GroupId, l.ProtocolType)));
+        Assert.Equal("consumer", _f.Coordinator.Describe("g").ProtocolType);
+    }
+
+    [Fact]
     public async Task OffsetDelete_refuses_subscribed_topics_of_a_group_with_members_and_deletes_the_rest_durably()
     {
         var subscriptions = new TopicListFormat();
