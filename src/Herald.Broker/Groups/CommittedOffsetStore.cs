@@ -45,6 +45,9 @@ public sealed class CommittedOffsetStore
     private readonly RecordBatchBuilder _builder = new();
     private readonly Dictionary<string, Dictionary<(string Topic, int Partition), Entry>> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (StoredGroupState State, long LogOffset)> _groupStates = new(StringComparer.Ordinal);
+
+    /// <summary>Per group: appends so far (the version) and how many still wait for durability; guarded by _gate.</summary>
+    private readonly Dictionary<string, GroupWrites> _writes = new(StringComparer.Ordinal);
     private PartitionLog? _log;
 
     public CommittedOffsetStore(StorageEngine storage, TimeProvider clock)
@@ -113,20 +116,36 @@ public sealed class CommittedOffsetStore
     /// </summary>
     public async Task WriteAsync(string groupId, IReadOnlyList<OffsetChange> changes)
     {
-        if (changes.Count == 0)
+        if (changes.Count > 0)
         {
-            return;
-        }
-        var baseOffset = await AppendAsync(groupId, changes, static (groupId, change) =>
-            (EncodeKey(groupId, change.Topic, change.Partition), change.Offset is { } offset ? EncodeValue(offset) : null));
-        lock (_gate)
-        {
-            for (var i = 0; i < changes.Count; i++)
-            {
-                Apply(groupId, changes[i].Topic, changes[i].Partition, changes[i].Offset, baseOffset + i);
-            }
+            await WriteIfUnchangedAsync(groupId, changes, expectedVersion: null);
         }
     }
+
+    /// <summary>
+    /// The group's write version (bumped by every append of the group's records) when none of its appends is still
+    /// waiting for durability, else null. With <see cref="WriteIfUnchangedAsync"/> it makes a read-then-write (offset
+    /// expiry) safe against commits that land in between: what <see cref="GetAll"/> shows after this call is all
+    /// that was written up to that version.
+    /// </summary>
+    public long? StableVersion(string groupId)
+    {
+        lock (_gate)
+        {
+            _writes.TryGetValue(groupId, out var writes);
+            return writes.Pending == 0 ? writes.Version : null;
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="WriteAsync"/>, but when <paramref name="expectedVersion"/> is given only if the group's version is
+    /// still that (nothing of the group was appended since <see cref="StableVersion"/>); false when it was not written.
+    /// </summary>
+    public Task<bool> WriteIfUnchangedAsync(string groupId, IReadOnlyList<OffsetChange> changes, long? expectedVersion) =>
+        AppendAndApplyAsync(groupId, changes, versioned: true, expectedVersion,
+            static (groupId, change) =>
+                (EncodeKey(groupId, change.Topic, change.Partition), change.Offset is { } offset ? EncodeValue(offset) : null),
+            static (store, groupId, change, logOffset) => store.Apply(groupId, change.Topic, change.Partition, change.Offset, logOffset));
 
     /// <summary>The group's last recorded state, if any (see <see cref="RecordGroupStateAsync"/>).</summary>
     public StoredGroupState? GetGroupState(string groupId)
@@ -142,27 +161,32 @@ public sealed class CommittedOffsetStore
     /// (a tombstone). The append happens before this returns, so records of one group land in call order; the task
     /// completes when the record is durable.
     /// </summary>
-    public async Task RecordGroupStateAsync(string groupId, StoredGroupState? state)
-    {
-        StoredGroupState?[] one = [state];
-        var offset = await AppendAsync(groupId, one, static (groupId, state) =>
-            (EncodeGroupStateKey(groupId), state is { } s ? EncodeGroupStateValue(s) : null));
-        lock (_gate)
-        {
-            ApplyGroupState(groupId, state, offset);
-        }
-    }
+    public Task RecordGroupStateAsync(string groupId, StoredGroupState? state) =>
+        AppendAndApplyAsync<StoredGroupState?>(groupId, [state], versioned: false, expectedVersion: null,
+            static (groupId, state) => (EncodeGroupStateKey(groupId), state is { } s ? EncodeGroupStateValue(s) : null),
+            static (store, groupId, state, logOffset) => store.ApplyGroupState(groupId, state, logOffset));
 
     /// <summary>
-    /// Appends one record per item as one batch under the append lock and returns the batch's base offset once it is
-    /// durable. Building and appending happen synchronously, before the first await, so callers' order is log order.
+    /// Appends one record per item as one batch under the append lock (synchronously, before the first await, so
+    /// callers' order is log order), waits for durability, then applies each item to the in-memory view. Returns false
+    /// without appending when <paramref name="expectedVersion"/> is given and the group's version moved on. Only
+    /// <paramref name="versioned"/> writes (offsets, not group-state records) move the version.
     /// </summary>
-    private Task<long> AppendAsync<T>(string groupId, IReadOnlyList<T> items, Func<string, T, (byte[] Key, byte[]? Value)> encode)
+    private async Task<bool> AppendAndApplyAsync<T>(string groupId, IReadOnlyList<T> items, bool versioned, long? expectedVersion,
+        Func<string, T, (byte[] Key, byte[]? Value)> encode, Action<CommittedOffsetStore, string, T, long> apply)
     {
         var log = Volatile.Read(ref _log) ?? throw new InvalidOperationException("The committed offset store is not loaded.");
         AppendResult appended;
         lock (_appendLock)
         {
+            lock (_gate)
+            {
+                _writes.TryGetValue(groupId, out var current);
+                if (expectedVersion is { } expected && current.Version != expected)
+                {
+                    return false;
+                }
+            }
             var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
             _builder.Reset(now);
             foreach (var item in items)
@@ -172,14 +196,38 @@ public sealed class CommittedOffsetStore
                     headerCount: 0, encodedHeaders: default);
             }
             appended = log.Append(_builder.Build().ToArray());
+            if (versioned)
+            {
+                lock (_gate)
+                {
+                    _writes.TryGetValue(groupId, out var writes);
+                    _writes[groupId] = new GroupWrites(writes.Version + 1, writes.Pending + 1);
+                }
+            }
         }
-        return WhenDurable(appended);
-
-        static async Task<long> WhenDurable(AppendResult appended)
+        try
         {
             await appended.Durable;
-            return appended.BaseOffset.Value;
+            lock (_gate)
+            {
+                for (var i = 0; i < items.Count; i++)
+                {
+                    apply(this, groupId, items[i], appended.BaseOffset.Value + i);
+                }
+            }
         }
+        finally
+        {
+            if (versioned)
+            {
+                lock (_gate)
+                {
+                    var writes = _writes[groupId];
+                    _writes[groupId] = writes with { Pending = writes.Pending - 1 };
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>Deletes every committed offset of the group (DeleteGroups).</summary>
@@ -406,6 +454,8 @@ public sealed class CommittedOffsetStore
         var emptySince = BinaryPrimitives.ReadInt64BigEndian(value[1..]);
         return new StoredGroupState(Encoding.UTF8.GetString(value[11..]), emptySince < 0 ? null : emptySince);
     }
+
+    private readonly record struct GroupWrites(long Version, int Pending);
 
     private readonly record struct Entry(CommittedOffset Offset, long LogOffset);
 }

@@ -24,7 +24,8 @@ public sealed partial class GroupCoordinator
         var removed = 0;
         foreach (var groupId in Offsets.GroupIds)
         {
-            if (!TryGetRetentionBase(groupId, out var protocolType, out var emptySince))
+            if (!TryGetRetentionBase(groupId, out var protocolType, out var emptySince)
+                || Offsets.StableVersion(groupId) is not { } version)
             {
                 continue;
             }
@@ -44,7 +45,11 @@ public sealed partial class GroupCoordinator
             }
             try
             {
-                await Offsets.WriteAsync(groupId, expired);
+                // Only if nothing of the group was written since it was read: a commit that just landed is kept.
+                if (!await Offsets.WriteIfUnchangedAsync(groupId, expired, version))
+                {
+                    continue;
+                }
             }
             catch (Exception e) when (e is IOException or Storage.Log.StorageException)
             {

@@ -97,6 +97,22 @@ public sealed class OffsetRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_expiry_based_on_a_stale_read_does_not_delete_a_commit_made_in_between()
+    {
+        await Commit("simple", "", -1, 0, 10);
+        var version = Groups.Offsets.StableVersion("simple");
+        Assert.NotNull(version);
+
+        await Commit("simple", "", -1, 0, 11);
+        var written = await Groups.Offsets.WriteIfUnchangedAsync("simple", [new OffsetChange("t", 0, null)], version);
+
+        Assert.False(written);
+        Assert.Equal(11, Groups.Offsets.Get("simple", "t", 0)?.Offset);
+        Assert.True(await Groups.Offsets.WriteIfUnchangedAsync("simple", [new OffsetChange("t", 0, null)], Groups.Offsets.StableVersion("simple")));
+        Assert.Null(Groups.Offsets.Get("simple", "t", 0));
+    }
+
+    [Fact]
     public async Task An_empty_group_that_never_committed_is_forgotten_at_the_next_check()
     {
         var member = (await _f.FormStableGroup(1))[0].MemberId;
