@@ -47,7 +47,14 @@ public sealed partial class GroupCoordinator : IDisposable
         _loadedAt = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var interval = Options.OffsetsRetentionCheckInterval;
         _retentionTimer = _clock.CreateTimer(
-            static state => _ = ((GroupCoordinator)state!).ExpireOffsetsAsync(), this, interval, interval);
+            static state =>
+            {
+                var coordinator = (GroupCoordinator)state!;
+                coordinator.ExpireOffsetsAsync().ContinueWith(
+                    static (t, logger) => ((ILogger)logger!).LogWarning(t.Exception, "The committed offsets retention check failed"),
+                    coordinator._logger, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            },
+            this, interval, interval);
     }
 
     // ---- Join ----
