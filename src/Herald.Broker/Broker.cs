@@ -24,6 +24,7 @@ public sealed class Broker : IAsyncDisposable
         Topics = new TopicRegistry(storage, topics ?? new TopicRegistryOptions(), clock, loggerFactory.CreateLogger<TopicRegistry>());
         Groups = new GroupCoordinator(new CommittedOffsetStore(storage, clock), groups ?? new GroupCoordinatorOptions(), clock,
             loggerFactory.CreateLogger<GroupCoordinator>());
+        Lag = new GroupLag(Topics, Groups.Offsets, clock);
     }
 
     /// <summary>The node's storage engine: logs and the metadata store.</summary>
@@ -42,6 +43,9 @@ public sealed class Broker : IAsyncDisposable
 
     /// <summary>Consumer groups: membership, rebalances and committed offsets.</summary>
     public GroupCoordinator Groups { get; }
+
+    /// <summary>Consumer lag per group and partition, in messages and in time, computed on demand.</summary>
+    public GroupLag Lag { get; }
 
     /// <summary>The cluster's stable id (persisted at first start); set by <see cref="StartAsync"/>.</summary>
     public string ClusterId { get; private set; } = "";

@@ -46,6 +46,10 @@ internal sealed class KafkaApiTable
         new LeaveGroupHandler(),
         new OffsetCommitHandler(),
         new OffsetFetchHandler(),
+        new ListGroupsHandler(),
+        new DescribeGroupsHandler(),
+        new DeleteGroupsHandler(),
+        new OffsetDeleteHandler(),
     ]);
 
     public bool TryGet(short apiKey, [NotNullWhen(true)] out KafkaApiHandler? handler)

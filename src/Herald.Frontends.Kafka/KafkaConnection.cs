@@ -56,6 +56,7 @@ internal sealed class KafkaConnection : IDisposable
         Apis = apis;
         _logger = logger;
         AdvertisedEndpoint = ResolveAdvertisedEndpoint(connection.LocalEndPoint as IPEndPoint, options);
+        ClientHost = FormatClientHost(connection.RemoteEndPoint);
         // Taken once: pending replies may still look at it after the source is disposed (it is cancelled first).
         Closing = _closing.Token;
     }
@@ -69,6 +70,16 @@ internal sealed class KafkaConnection : IDisposable
     public CancellationToken Closing { get; }
 
     public (string Host, int Port) AdvertisedEndpoint { get; }
+
+    /// <summary>The peer's address as Kafka reports it in DescribeGroups (Java's InetAddress.toString: "/127.0.0.1").</summary>
+    public string ClientHost { get; }
+
+    private static string FormatClientHost(EndPoint? remote) => remote switch
+    {
+        IPEndPoint ip => "/" + (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address),
+        null => "",
+        _ => remote.ToString() ?? "",
+    };
 
     public async Task RunAsync()
     {

@@ -22,6 +22,7 @@ internal static class KafkaGroupErrors
         GroupError.GroupIdNotFound => ErrorCode.GroupIdNotFound,
         GroupError.NonEmptyGroup => ErrorCode.NonEmptyGroup,
         GroupError.OffsetMetadataTooLarge => ErrorCode.OffsetMetadataTooLarge,
+        GroupError.GroupSubscribedToTopic => ErrorCode.GroupSubscribedToTopic,
         GroupError.StorageUnavailable => ErrorCode.KafkaStorageError,
         _ => ErrorCode.UnknownServerError,
     });

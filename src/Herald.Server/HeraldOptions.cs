@@ -46,6 +46,18 @@ public sealed class HeraldOptions
     /// <summary>Partitions of a topic created without a count (Kafka's <c>num.partitions</c>). Default 1.</summary>
     public int DefaultPartitions { get; set; } = 1;
 
+    /// <summary>
+    /// How long a new or empty consumer group waits for more members before its first rebalance completes (Kafka's
+    /// <c>group.initial.rebalance.delay.ms</c>). Default 3 seconds.
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long committed offsets of a consumer group without members are kept after it became empty, or a "simple"
+    /// commit after it was made (Kafka's <c>offsets.retention.minutes</c>). Default 7 days.
+    /// </summary>
+    public TimeSpan OffsetsRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>AMQP 0-9-1 listener port; 0 picks a free port. Default 5672.</summary>
     public int AmqpPort { get; set; } = 5672;
 
@@ -113,6 +125,16 @@ public sealed class HeraldOptions
         if (DefaultPartitions < 1)
         {
             problems.Add($"{nameof(DefaultPartitions)} must be at least 1, not {DefaultPartitions}");
+        }
+
+        if (GroupInitialRebalanceDelay < TimeSpan.Zero)
+        {
+            problems.Add($"{nameof(GroupInitialRebalanceDelay)} must not be negative, not {GroupInitialRebalanceDelay}");
+        }
+
+        if (OffsetsRetention < TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"{nameof(OffsetsRetention)} must be at least one minute, not {OffsetsRetention}");
         }
 
         if (!Enum.IsDefined(Fsync))

@@ -36,6 +36,10 @@ public sealed class ConnectionTests(KafkaNode node) : IClassFixture<KafkaNode>
             [ApiKey.LeaveGroup] = (0, 5),
             [ApiKey.OffsetCommit] = (2, 9),
             [ApiKey.OffsetFetch] = (1, 9),
+            [ApiKey.ListGroups] = (0, 4),
+            [ApiKey.DescribeGroups] = (0, 5),
+            [ApiKey.DeleteGroups] = (0, 2),
+            [ApiKey.OffsetDelete] = (0, 0),
         }, ranges);
     }
 
@@ -96,7 +100,7 @@ public sealed class ConnectionTests(KafkaNode node) : IClassFixture<KafkaNode>
     {
         await using var client = await RawKafkaClient.ConnectAsync(node.Port);
 
-        await client.SendAsync(client.Encode(ApiKey.ListGroups, 0, new ListGroupsRequest(), out _));
+        await client.SendAsync(client.Encode(ApiKey.ElectLeaders, 0, new ElectLeadersRequest(), out _));
 
         Assert.True(await client.IsClosedByServerAsync());
     }

@@ -68,6 +68,30 @@ public sealed class DurabilityTests
         Assert.True(lost.Count == 0, $"{lost.Count} of {acked.Count} acknowledged records lost, e.g. {string.Join(", ", lost.Take(5))}");
     }
 
+    [Fact]
+    public async Task Committed_offsets_survive_kill_minus_9_and_a_librdkafka_group_resumes_from_them()
+    {
+        using var data = new TempDirectory();
+        var topic = KafkaNode.UniqueTopic("kill9grp");
+        var group = topic + "-g";
+        using (var herald = StartHerald(data.Path))
+        {
+            var bootstrap = await WaitForKafkaAsync(herald);
+            var committed = (await ClientProcess.PythonScriptAsync("confluent_commit.py", bootstrap, topic, group, "commit")).Report();
+            Assert.Equal(10, committed.GetProperty("received").GetArrayLength());
+
+            herald.KillHard();
+            await herald.WaitForExitAsync(StartTimeout);
+        }
+
+        using var restarted = StartHerald(data.Path);
+        var again = await WaitForKafkaAsync(restarted);
+        var read = (await ClientProcess.PythonScriptAsync("confluent_commit.py", again, topic, group, "read")).Report();
+
+        Assert.Equal([5L, 5L], read.GetProperty("committed").EnumerateArray().Select(o => o.GetInt64()));
+        Assert.Equal(["v10", "v11", "v12", "v13"], read.GetProperty("received").EnumerateArray().Select(v => v.GetString()));
+    }
+
     private static ProcessRunner StartHerald(string dataDirectory) =>
         ProcessRunner.StartDotnet(Path.Combine(AppContext.BaseDirectory, "herald.dll"),
             ["--data-dir", dataDirectory, "--bind", "127.0.0.1", "--kafka-port", "0", "--http-port", "0", "--amqp-port", "0", "--resp-port", "0"]);

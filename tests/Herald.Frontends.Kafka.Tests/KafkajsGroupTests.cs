@@ -19,4 +19,19 @@ public sealed class KafkajsGroupTests(KafkaNode node) : IClassFixture<KafkaNode>
         Assert.Equal(Enumerable.Range(0, 60).Select(i => $"v{i}").Order(StringComparer.Ordinal),
             report.GetProperty("received").EnumerateArray().Select(v => v.GetString()!).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task FromBeginning_is_earliest_or_latest_and_a_new_member_resumes_from_the_groups_commits()
+    {
+        var topic = KafkaNode.UniqueTopic("kjr");
+        var clients = Path.Combine(ClientProcess.RepositoryRoot, "tests", "Herald.Frontends.Kafka.Tests", "Clients", "node");
+
+        var report = (await ClientProcess.RunAsync("node", ["kafkajs-offset-reset.js", node.Bootstrap, topic, topic + "-g"],
+            workingDirectory: clients)).Report();
+
+        string[] Values(string name) => [.. report.GetProperty(name).EnumerateArray().Select(v => v.GetString()!)];
+        Assert.Equal(["old0", "old1", "old2", "old3", "old4", "new0", "new1", "new2", "new3", "new4"], Values("earliest")[..10]);
+        Assert.Equal(["new0", "new1", "new2", "new3", "new4"], Values("latest"));
+        Assert.Equal(["late0", "late1", "late2"], Values("resumed"));
+    }
 }

@@ -41,6 +41,8 @@ public sealed partial class HeraldOptionTableTests
             KafkaAdvertisedPort = 1,
             AutoCreateTopics = false,
             DefaultPartitions = 3,
+            GroupInitialRebalanceDelay = TimeSpan.FromMilliseconds(5),
+            OffsetsRetention = TimeSpan.FromMinutes(5),
             AmqpPort = 1,
             RespPort = 1,
             HttpPort = 1,

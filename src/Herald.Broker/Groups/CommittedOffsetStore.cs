@@ -12,10 +12,16 @@ public readonly record struct CommittedOffset(long Offset, int LeaderEpoch, stri
 /// <summary>A commit or a deletion of one partition's position; a null <see cref="Offset"/> deletes.</summary>
 public readonly record struct OffsetChange(string Topic, int Partition, CommittedOffset? Offset);
 
+/// <summary>What the store remembers of a group between restarts, for offset retention: its protocol type and since
+/// when (Unix ms) it has had no members, or null while it had members when last recorded.</summary>
+public readonly record struct StoredGroupState(string ProtocolType, long? EmptySince);
+
 /// <summary>
 /// Consumer groups' committed offsets, kept in the internal compacted log <see cref="LogName"/>: one record per
 /// commit, key = (group, topic, partition), value = offset, leader epoch, commit time and metadata; a null value
-/// deletes. At start the log is replayed into memory. A commit is answered once its batch is durable under the
+/// deletes. A second kind of record, key = (group), keeps the group's <see cref="StoredGroupState"/> so that offset
+/// retention (which counts from when a group became empty) gives the same answer after a restart. At start the log
+/// is replayed into memory. A commit is answered once its batch is durable under the
 /// storage engine's fsync policy, so an acknowledged commit survives a crash as a produced record does.
 ///
 /// Thread-safety: any number of commits may run at once. Appends are serialized by a lock (the batch builder is
@@ -29,12 +35,19 @@ public sealed class CommittedOffsetStore
 
     private const byte FormatVersion = 1;
 
+    /// <summary>First key byte of group-state records; offset keys start with <see cref="FormatVersion"/>.</summary>
+    private const byte GroupStateKeyVersion = 2;
+
     private readonly StorageEngine _storage;
     private readonly TimeProvider _clock;
     private readonly Lock _appendLock = new();
     private readonly Lock _gate = new();
     private readonly RecordBatchBuilder _builder = new();
     private readonly Dictionary<string, Dictionary<(string Topic, int Partition), Entry>> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (StoredGroupState State, long LogOffset)> _groupStates = new(StringComparer.Ordinal);
+
+    /// <summary>Per group: appends so far (the version) and how many still wait for durability; guarded by _gate.</summary>
+    private readonly Dictionary<string, GroupWrites> _writes = new(StringComparer.Ordinal);
     private PartitionLog? _log;
 
     public CommittedOffsetStore(StorageEngine storage, TimeProvider clock)
@@ -103,40 +116,126 @@ public sealed class CommittedOffsetStore
     /// </summary>
     public async Task WriteAsync(string groupId, IReadOnlyList<OffsetChange> changes)
     {
-        var log = Volatile.Read(ref _log) ?? throw new InvalidOperationException("The committed offset store is not loaded.");
-        if (changes.Count == 0)
+        if (changes.Count > 0)
         {
-            return;
+            await WriteIfUnchangedAsync(groupId, changes, expectedVersion: null);
         }
+    }
+
+    /// <summary>
+    /// The group's write version (bumped by every append of the group's records) when none of its appends is still
+    /// waiting for durability, else null. With <see cref="WriteIfUnchangedAsync"/> it makes a read-then-write (offset
+    /// expiry) safe against commits that land in between: what <see cref="GetAll"/> shows after this call is all
+    /// that was written up to that version.
+    /// </summary>
+    public long? StableVersion(string groupId)
+    {
+        lock (_gate)
+        {
+            _writes.TryGetValue(groupId, out var writes);
+            return writes.Pending == 0 ? writes.Version : null;
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="WriteAsync"/>, but when <paramref name="expectedVersion"/> is given only if the group's version is
+    /// still that (nothing of the group was appended since <see cref="StableVersion"/>); false when it was not written.
+    /// </summary>
+    public Task<bool> WriteIfUnchangedAsync(string groupId, IReadOnlyList<OffsetChange> changes, long? expectedVersion) =>
+        AppendAndApplyAsync(groupId, changes, versioned: true, expectedVersion,
+            static (groupId, change) =>
+                (EncodeKey(groupId, change.Topic, change.Partition), change.Offset is { } offset ? EncodeValue(offset) : null),
+            static (store, groupId, change, logOffset) => store.Apply(groupId, change.Topic, change.Partition, change.Offset, logOffset));
+
+    /// <summary>The group's last recorded state, if any (see <see cref="RecordGroupStateAsync"/>).</summary>
+    public StoredGroupState? GetGroupState(string groupId)
+    {
+        lock (_gate)
+        {
+            return _groupStates.TryGetValue(groupId, out var stored) ? stored.State : null;
+        }
+    }
+
+    /// <summary>
+    /// Records the group's protocol type and whether (since when) it is empty, or with a null state forgets the group
+    /// (a tombstone). The append happens before this returns, so records of one group land in call order; the task
+    /// completes when the record is durable.
+    /// </summary>
+    public Task RecordGroupStateAsync(string groupId, StoredGroupState? state) =>
+        AppendAndApplyAsync<StoredGroupState?>(groupId, [state], versioned: false, expectedVersion: null,
+            static (groupId, state) => (EncodeGroupStateKey(groupId), state is { } s ? EncodeGroupStateValue(s) : null),
+            static (store, groupId, state, logOffset) => store.ApplyGroupState(groupId, state, logOffset));
+
+    /// <summary>
+    /// Appends one record per item as one batch under the append lock (synchronously, before the first await, so
+    /// callers' order is log order), waits for durability, then applies each item to the in-memory view. Returns false
+    /// without appending when <paramref name="expectedVersion"/> is given and the group's version moved on. Only
+    /// <paramref name="versioned"/> writes (offsets, not group-state records) move the version.
+    /// </summary>
+    private async Task<bool> AppendAndApplyAsync<T>(string groupId, IReadOnlyList<T> items, bool versioned, long? expectedVersion,
+        Func<string, T, (byte[] Key, byte[]? Value)> encode, Action<CommittedOffsetStore, string, T, long> apply)
+    {
+        var log = Volatile.Read(ref _log) ?? throw new InvalidOperationException("The committed offset store is not loaded.");
         AppendResult appended;
         lock (_appendLock)
         {
+            lock (_gate)
+            {
+                _writes.TryGetValue(groupId, out var current);
+                if (expectedVersion is { } expected && current.Version != expected)
+                {
+                    return false;
+                }
+            }
             var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
             _builder.Reset(now);
-            foreach (var change in changes)
+            foreach (var item in items)
             {
-                var key = EncodeKey(groupId, change.Topic, change.Partition);
-                var value = change.Offset is { } offset ? EncodeValue(offset) : null;
+                var (key, value) = encode(groupId, item);
                 _builder.Add(_builder.RecordCount, now, key, keyIsNull: false, value, valueIsNull: value is null,
                     headerCount: 0, encodedHeaders: default);
             }
             appended = log.Append(_builder.Build().ToArray());
-        }
-        await appended.Durable;
-        lock (_gate)
-        {
-            for (var i = 0; i < changes.Count; i++)
+            if (versioned)
             {
-                Apply(groupId, changes[i].Topic, changes[i].Partition, changes[i].Offset, appended.BaseOffset.Value + i);
+                lock (_gate)
+                {
+                    _writes.TryGetValue(groupId, out var writes);
+                    _writes[groupId] = new GroupWrites(writes.Version + 1, writes.Pending + 1);
+                }
             }
         }
+        try
+        {
+            await appended.Durable;
+            lock (_gate)
+            {
+                for (var i = 0; i < items.Count; i++)
+                {
+                    apply(this, groupId, items[i], appended.BaseOffset.Value + i);
+                }
+            }
+        }
+        finally
+        {
+            if (versioned)
+            {
+                lock (_gate)
+                {
+                    var writes = _writes[groupId];
+                    _writes[groupId] = writes with { Pending = writes.Pending - 1 };
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>Deletes every committed offset of the group (DeleteGroups).</summary>
     public Task DeleteGroupAsync(string groupId)
     {
         var changes = GetAll(groupId).Select(e => new OffsetChange(e.Topic, e.Partition, null)).ToList();
-        return WriteAsync(groupId, changes);
+        var offsets = WriteAsync(groupId, changes);
+        return GetGroupState(groupId) is null ? offsets : Task.WhenAll(offsets, RecordGroupStateAsync(groupId, null));
     }
 
     private void Apply(string groupId, string topic, int partition, CommittedOffset? offset, long logOffset)
@@ -170,6 +269,22 @@ public sealed class CommittedOffsetStore
         }
     }
 
+    private void ApplyGroupState(string groupId, StoredGroupState? state, long logOffset)
+    {
+        if (_groupStates.TryGetValue(groupId, out var existing) && existing.LogOffset > logOffset)
+        {
+            return;
+        }
+        if (state is { } value)
+        {
+            _groupStates[groupId] = (value, logOffset);
+        }
+        else
+        {
+            _groupStates.Remove(groupId);
+        }
+    }
+
     private void Replay(PartitionLog log)
     {
         var next = log.LogStartOffset;
@@ -196,6 +311,15 @@ public sealed class CommittedOffsetStore
                     var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
                     while (reader.TryReadNext(out var record))
                     {
+                        if (TryDecodeGroupStateKey(record.Key, out var stateGroupId))
+                        {
+                            var state = record.ValueIsNull ? null : TryDecodeGroupStateValue(record.Value);
+                            if (record.ValueIsNull || state is not null)
+                            {
+                                ApplyGroupState(stateGroupId, state, header.BaseOffset + record.OffsetDelta);
+                            }
+                            continue;
+                        }
                         if (!TryDecodeKey(record.Key, out var groupId, out var topic, out var partition))
                         {
                             continue;
@@ -286,6 +410,52 @@ public sealed class CommittedOffsetStore
             metadataLength < 0 ? null : Encoding.UTF8.GetString(value.Slice(25, metadataLength)),
             BinaryPrimitives.ReadInt64BigEndian(value[13..]));
     }
+
+    /// <summary>Group-state key layout: version byte 2, group (u16 length + UTF-8).</summary>
+    internal static byte[] EncodeGroupStateKey(string groupId)
+    {
+        var group = Encoding.UTF8.GetBytes(groupId);
+        var key = new byte[3 + group.Length];
+        key[0] = GroupStateKeyVersion;
+        BinaryPrimitives.WriteUInt16BigEndian(key.AsSpan(1), (ushort)group.Length);
+        group.CopyTo(key, 3);
+        return key;
+    }
+
+    private static bool TryDecodeGroupStateKey(ReadOnlySpan<byte> key, out string groupId)
+    {
+        groupId = "";
+        if (key.Length < 3 || key[0] != GroupStateKeyVersion || key.Length != 3 + BinaryPrimitives.ReadUInt16BigEndian(key[1..]))
+        {
+            return false;
+        }
+        groupId = Encoding.UTF8.GetString(key[3..]);
+        return true;
+    }
+
+    /// <summary>Group-state value layout: version byte 1, empty since (i64 Unix ms, -1 = has members), protocol type (u16 length + UTF-8).</summary>
+    private static byte[] EncodeGroupStateValue(StoredGroupState state)
+    {
+        var protocolType = Encoding.UTF8.GetBytes(state.ProtocolType);
+        var value = new byte[1 + 8 + 2 + protocolType.Length];
+        value[0] = FormatVersion;
+        BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(1), state.EmptySince ?? -1);
+        BinaryPrimitives.WriteUInt16BigEndian(value.AsSpan(9), (ushort)protocolType.Length);
+        protocolType.CopyTo(value, 11);
+        return value;
+    }
+
+    private static StoredGroupState? TryDecodeGroupStateValue(ReadOnlySpan<byte> value)
+    {
+        if (value.Length < 11 || value[0] != FormatVersion || value.Length != 11 + BinaryPrimitives.ReadUInt16BigEndian(value[9..]))
+        {
+            return null;
+        }
+        var emptySince = BinaryPrimitives.ReadInt64BigEndian(value[1..]);
+        return new StoredGroupState(Encoding.UTF8.GetString(value[11..]), emptySince < 0 ? null : emptySince);
+    }
+
+    private readonly record struct GroupWrites(long Version, int Pending);
 
     private readonly record struct Entry(CommittedOffset Offset, long LogOffset);
 }

@@ -24,6 +24,12 @@ internal sealed class ConsumerGroup(string groupId)
 
     public string? LeaderId { get; set; }
 
+    /// <summary>When (Unix ms) the group last became empty; null while it has members. Offset retention counts from it.</summary>
+    public long? EmptySince { get; set; }
+
+    /// <summary>True once the group's state has been recorded in the offsets log at least once.</summary>
+    public bool StateRecorded { get; set; }
+
     /// <summary>Members in join order (the first joiner becomes leader when there is none).</summary>
     public List<GroupMember> Members { get; } = [];
 

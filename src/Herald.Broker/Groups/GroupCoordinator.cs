@@ -15,11 +15,15 @@ namespace Herald.Broker.Groups;
 /// Thread-safety: every operation takes its group's lock; timer callbacks do too, and check that the state they
 /// were armed for still holds. Lifetime: one per broker; <see cref="Dispose"/> stops every timer.
 /// </summary>
-public sealed class GroupCoordinator : IDisposable
+public sealed partial class GroupCoordinator : IDisposable
 {
     private readonly ConcurrentDictionary<string, ConsumerGroup> _groups = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private ITimer? _retentionTimer;
+
+    /// <summary>When (Unix ms) the offsets were loaded: groups whose members were lost with a restart became empty then.</summary>
+    private long _loadedAt;
 
     public GroupCoordinator(CommittedOffsetStore offsets, GroupCoordinatorOptions options, TimeProvider clock, ILogger logger)
     {
@@ -37,7 +41,21 @@ public sealed class GroupCoordinator : IDisposable
     public bool IsAvailable => Offsets.IsLoaded;
 
     /// <summary>Replays committed offsets; called by <see cref="Broker.StartAsync"/>.</summary>
-    public void Load() => Offsets.Load();
+    public void Load()
+    {
+        Offsets.Load();
+        _loadedAt = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var interval = Options.OffsetsRetentionCheckInterval;
+        _retentionTimer = _clock.CreateTimer(
+            static state =>
+            {
+                var coordinator = (GroupCoordinator)state!;
+                coordinator.ExpireOffsetsAsync().ContinueWith(
+                    static (t, logger) => ((ILogger)logger!).LogWarning(t.Exception, "The committed offsets retention check failed"),
+                    coordinator._logger, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            },
+            this, interval, interval);
+    }
 
     // ---- Join ----
 
@@ -305,9 +323,7 @@ public sealed class GroupCoordinator : IDisposable
         group.GenerationId++;
         if (group.Members.Count == 0)
         {
-            group.State = GroupState.Empty;
-            group.ProtocolName = null;
-            group.LeaderId = null;
+            BecomeEmpty(group);
             return;
         }
         group.ProtocolName = SelectProtocol(group);
@@ -316,6 +332,11 @@ public sealed class GroupCoordinator : IDisposable
             group.LeaderId = group.Members[0].MemberId;
         }
         group.State = GroupState.CompletingRebalance;
+        if (group.EmptySince is not null || !group.StateRecorded)
+        {
+            group.EmptySince = null;
+            RecordState(group);
+        }
         foreach (var member in group.Members)
         {
             member.Assignment = [];
@@ -341,10 +362,7 @@ public sealed class GroupCoordinator : IDisposable
         }
         if (group.Members.Count == 0)
         {
-            CancelPhaseTimer(group);
-            group.State = GroupState.Empty;
-            group.LeaderId = null;
-            group.ProtocolName = null;
+            BecomeEmpty(group);
             return;
         }
         PrepareRebalance(group, "the leader did not sync within the rebalance timeout");
@@ -549,11 +567,8 @@ public sealed class GroupCoordinator : IDisposable
         switch (group.State)
         {
             case GroupState.Stable or GroupState.CompletingRebalance when group.Members.Count == 0:
-                CancelPhaseTimer(group);
-                group.State = GroupState.Empty;
                 group.GenerationId++;
-                group.LeaderId = null;
-                group.ProtocolName = null;
+                BecomeEmpty(group);
                 break;
             case GroupState.Stable or GroupState.CompletingRebalance:
                 PrepareRebalance(group, reason);
@@ -562,6 +577,29 @@ public sealed class GroupCoordinator : IDisposable
                 TryCompleteJoin(group);
                 break;
         }
+    }
+
+    private void BecomeEmpty(ConsumerGroup group)
+    {
+        CancelPhaseTimer(group);
+        group.State = GroupState.Empty;
+        group.LeaderId = null;
+        group.ProtocolName = null;
+        group.EmptySince = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        RecordState(group);
+    }
+
+    /// <summary>
+    /// Records whether (since when) the group is empty in the offsets log, so retention counts from the same moment
+    /// after a restart. Appended under the group's lock, so records land in the order of the transitions; nobody
+    /// waits for durability (a lost record only makes retention count from the restart instead).
+    /// </summary>
+    private void RecordState(ConsumerGroup group)
+    {
+        group.StateRecorded = true;
+        Offsets.RecordGroupStateAsync(group.GroupId, new StoredGroupState(group.ProtocolType, group.EmptySince))
+            .ContinueWith(static (t, state) => ((ILogger)state!).LogWarning(t.Exception, "Could not record a group's state"),
+                _logger, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private static void RemoveMember(ConsumerGroup group, GroupMember member)
@@ -735,7 +773,7 @@ public sealed class GroupCoordinator : IDisposable
         var listings = new Dictionary<string, GroupListing>(StringComparer.Ordinal);
         foreach (var groupId in Offsets.GroupIds)
         {
-            listings[groupId] = new GroupListing(groupId, "", GroupState.Empty);
+            listings[groupId] = new GroupListing(groupId, StoredProtocolType(groupId), GroupState.Empty);
         }
         foreach (var group in _groups.Values)
         {
@@ -754,7 +792,8 @@ public sealed class GroupCoordinator : IDisposable
     {
         if (!_groups.TryGetValue(groupId, out var group))
         {
-            return new GroupDescription(groupId, StateOf(groupId), "", "", []);
+            var state = StateOf(groupId);
+            return new GroupDescription(groupId, state, state == GroupState.Dead ? "" : StoredProtocolType(groupId), "", []);
         }
         lock (group.Gate)
         {
@@ -763,6 +802,9 @@ public sealed class GroupCoordinator : IDisposable
             return new GroupDescription(groupId, group.State, group.ProtocolType, group.ProtocolName ?? "", members);
         }
     }
+
+    /// <summary>The protocol type a group had before a restart ("" for groups of simple commits).</summary>
+    private string StoredProtocolType(string groupId) => Offsets.GetGroupState(groupId)?.ProtocolType ?? "";
 
     /// <summary>Deletes an empty group and its committed offsets; a group with members is refused.</summary>
     public async Task<GroupError> DeleteAsync(string groupId)
@@ -794,6 +836,7 @@ public sealed class GroupCoordinator : IDisposable
 
     public void Dispose()
     {
+        _retentionTimer?.Dispose();
         foreach (var group in _groups.Values)
         {
             lock (group.Gate)

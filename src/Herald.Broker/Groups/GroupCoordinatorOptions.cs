@@ -15,6 +15,16 @@ public sealed record GroupCoordinatorOptions
     /// <summary><c>group.max.size</c>.</summary>
     public int MaxGroupSize { get; init; } = int.MaxValue;
 
+    /// <summary>
+    /// <c>offsets.retention.minutes</c> (default 7 days): committed offsets of a group without members are removed
+    /// this long after it became empty; "simple" commits of a group that never had members, this long after each
+    /// commit (Kafka 2.1+, KIP-211).
+    /// </summary>
+    public TimeSpan OffsetsRetention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary><c>offsets.retention.check.interval.ms</c>: how often expired offsets are looked for.</summary>
+    public TimeSpan OffsetsRetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary><c>offset.metadata.max.bytes</c>: longer commit metadata is refused.</summary>
     public int MaxOffsetMetadataBytes { get; init; } = 4096;
 }

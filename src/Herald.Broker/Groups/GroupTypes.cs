@@ -39,6 +39,9 @@ public enum GroupError
     NonEmptyGroup,
     OffsetMetadataTooLarge,
 
+    /// <summary>OffsetDelete of a topic the group's members still subscribe to.</summary>
+    GroupSubscribedToTopic,
+
     /// <summary>Committed offsets could not be stored.</summary>
     StorageUnavailable,
 }
@@ -108,3 +111,20 @@ public sealed record GroupDescription(
     string GroupId, GroupState State, string ProtocolType, string ProtocolName, IReadOnlyList<GroupMemberDescription> Members);
 
 public sealed record GroupListing(string GroupId, string ProtocolType, GroupState State);
+
+/// <summary>
+/// Reads which topics a member subscribes to from its protocol metadata. The coordinator keeps those bytes opaque;
+/// only a front end knows their format (for Kafka: the consumer protocol's subscription). Used by offset deletion,
+/// which must refuse topics the group still consumes.
+/// </summary>
+public interface ISubscriptionFormat
+{
+    /// <summary>True for groups whose metadata this format reads (Kafka: protocol type "consumer").</summary>
+    bool Understands(string protocolType);
+
+    /// <summary>The subscribed topics, or null when the bytes cannot be read (then every topic counts as subscribed).</summary>
+    IReadOnlyCollection<string>? TopicsOf(byte[] metadata);
+}
+
+/// <summary>A partition named in an offset deletion.</summary>
+public readonly record struct GroupTopicPartition(string Topic, int Partition);

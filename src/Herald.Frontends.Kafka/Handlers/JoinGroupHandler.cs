@@ -19,7 +19,7 @@ internal sealed class JoinGroupHandler() : KafkaApiHandler<JoinGroupRequest>(Api
             request.MemberId,
             request.GroupInstanceId,
             context.Header.ClientId ?? "",
-            "",
+            context.Connection.ClientHost,
             TimeSpan.FromMilliseconds(request.SessionTimeoutMs),
             TimeSpan.FromMilliseconds(request.RebalanceTimeoutMs >= 0 ? request.RebalanceTimeoutMs : request.SessionTimeoutMs),
             request.ProtocolType,

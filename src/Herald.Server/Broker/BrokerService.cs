@@ -1,3 +1,4 @@
+using Herald.Broker.Groups;
 using Herald.Broker.Topics;
 using Herald.Server.Storage;
 using Microsoft.Extensions.Hosting;
@@ -23,7 +24,12 @@ internal sealed class BrokerService(StorageService storage, HeraldOptions option
             AutoCreateTopics = options.AutoCreateTopics,
             DefaultPartitions = options.DefaultPartitions,
         };
-        var broker = new Herald.Broker.Broker(storage.Engine, TimeProvider.System, loggerFactory, topics);
+        var groups = new GroupCoordinatorOptions
+        {
+            InitialRebalanceDelay = options.GroupInitialRebalanceDelay,
+            OffsetsRetention = options.OffsetsRetention,
+        };
+        var broker = new Herald.Broker.Broker(storage.Engine, TimeProvider.System, loggerFactory, topics, groups);
         // Persisted state (topics and their logs) is loaded before any listener accepts a connection.
         await broker.StartAsync(cancellationToken);
         _broker = broker;

@@ -15,6 +15,7 @@ internal sealed class GroupsFixture : IAsyncDisposable
     public static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan RebalanceTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan InitialDelay = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan OffsetsRetention = TimeSpan.FromHours(1);
 
     private readonly TempDirectory _directory = new();
 
@@ -79,7 +80,14 @@ internal sealed class GroupsFixture : IAsyncDisposable
             DefaultLogOptions = LogOptions.Default with { Fsync = FsyncPolicy.Always },
         });
         Coordinator = new GroupCoordinator(new CommittedOffsetStore(Storage, Clock),
-            new GroupCoordinatorOptions { InitialRebalanceDelay = InitialDelay }, Clock, NullLogger.Instance);
+            new GroupCoordinatorOptions
+            {
+                InitialRebalanceDelay = InitialDelay,
+                OffsetsRetention = OffsetsRetention,
+                // Tests run expiry themselves, at the moments they choose.
+                OffsetsRetentionCheckInterval = TimeSpan.FromDays(3650),
+            },
+            Clock, NullLogger.Instance);
         Coordinator.Load();
     }
 
