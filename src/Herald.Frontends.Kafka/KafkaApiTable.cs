@@ -46,6 +46,10 @@ internal sealed class KafkaApiTable
         new LeaveGroupHandler(),
         new OffsetCommitHandler(),
         new OffsetFetchHandler(),
+        new InitProducerIdHandler(),
+        new CreatePartitionsHandler(),
+        new DeleteRecordsHandler(),
+        new DescribeClusterHandler(),
     ]);
 
     public bool TryGet(short apiKey, [NotNullWhen(true)] out KafkaApiHandler? handler)
