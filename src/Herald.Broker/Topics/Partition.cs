@@ -33,6 +33,9 @@ public sealed class Partition
     /// <summary>The leader epoch stamped into stored batches: none.</summary>
     public const int NoLeaderEpoch = -1;
 
+    /// <summary>How much of a log's tail the producer state is rebuilt from after a start (see <see cref="LoadProducerState"/>).</summary>
+    public const long ProducerStateScanBytes = 128L * 1024 * 1024;
+
     /// <summary>The offset DeleteRecords reads as "up to the high watermark" (Kafka's <c>HIGH_WATERMARK</c>).</summary>
     public const long DeleteToHighWatermark = -1;
 
@@ -142,15 +145,17 @@ public sealed class Partition
     }
 
     /// <summary>
-    /// Rebuilds the producer state from the batch headers in the log (the first idempotent append after a start
-    /// does this, so partitions that never see one never pay for it). Only headers are read: a batch's records are
-    /// skipped. Whatever retention or DeleteRecords removed is not needed: a producer with no batches left may
-    /// continue at any sequence, as in Kafka.
+    /// Rebuilds the producer state from the batch headers in the log's tail (the first idempotent append after a
+    /// start does this, so partitions that never see one never pay for it). Only headers are read, and only of the
+    /// newest segments holding <see cref="ProducerStateScanBytes"/> (plus at most one segment): Kafka keeps the
+    /// state in snapshots instead; here a producer whose last batch lies further back is treated as Kafka treats one
+    /// whose batches retention removed, and may continue at any sequence. The batches a retry could duplicate were
+    /// in flight when the node stopped, so they are at the very end of the log, well inside the tail.
     /// </summary>
     private ProducerStateTable LoadProducerState(long now)
     {
         var table = new ProducerStateTable();
-        _log.ScanBatchHeaders(_log.LogStartOffset, stored =>
+        _log.ScanBatchHeaders(_log.TailStartOffset(ProducerStateScanBytes), stored =>
         {
             if (stored.ProducerId < 0 || (stored.Attributes & RecordBatch.ControlFlag) != 0)
             {

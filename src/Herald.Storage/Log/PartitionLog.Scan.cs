@@ -13,6 +13,28 @@ public readonly record struct StoredBatchHeader(Offset BaseOffset, Offset LastOf
 public sealed partial class PartitionLog
 {
     /// <summary>
+    /// Where a scan of the log's tail of about <paramref name="maxBytes"/> starts: the base offset of the oldest
+    /// segment still needed when whole segments are taken newest first until they hold at least
+    /// <paramref name="maxBytes"/> (so the tail may exceed it by up to one segment, and a segment rolled just now
+    /// never hides its predecessor), or the log start when the whole log is smaller.
+    /// </summary>
+    public Offset TailStartOffset(long maxBytes)
+    {
+        var segments = Volatile.Read(ref _segments);
+        long bytes = 0;
+        var start = Volatile.Read(ref _logStartOffset);
+        for (var i = segments.Length - 1; i >= 0; i--)
+        {
+            if (bytes >= maxBytes)
+            {
+                return new Offset(Math.Max(start, segments[i + 1].BaseOffset));
+            }
+            bytes += segments[i].Size;
+        }
+        return new Offset(start);
+    }
+
+    /// <summary>
     /// Calls <paramref name="visit"/> for every batch from the one holding <paramref name="from"/> up to the high
     /// watermark, in offset order, reading headers only (a batch's records are skipped, not read). Segments that
     /// retention drops meanwhile are skipped: their batches are gone for every reader too.
