@@ -36,6 +36,10 @@ public sealed class ConnectionTests(KafkaNode node) : IClassFixture<KafkaNode>
             [ApiKey.LeaveGroup] = (0, 5),
             [ApiKey.OffsetCommit] = (2, 9),
             [ApiKey.OffsetFetch] = (1, 9),
+            [ApiKey.InitProducerId] = (0, 4),
+            [ApiKey.CreatePartitions] = (0, 3),
+            [ApiKey.DeleteRecords] = (0, 2),
+            [ApiKey.DescribeCluster] = (0, 1),
         }, ranges);
     }
 
