@@ -37,6 +37,31 @@ public sealed class IdempotentAppendTests
     }
 
     [Fact]
+    public async Task The_same_batch_racing_in_from_many_threads_is_appended_once()
+    {
+        await using var fixture = await BrokerFixture.StartAsync();
+        var partition = (await fixture.Broker.Topics.CreateAsync("race", 1, [], false)).Topic!.Partitions[0];
+        const int threads = 8, batches = 50;
+        // Eight threads send every batch at the same moment, as eight connections retrying one producer's request
+        // would: exactly one may append it, the others must be answered with its offset.
+        using var start = new Barrier(threads);
+        var results = await Task.WhenAll(Enumerable.Range(0, threads).Select(_ => Task.Run(() =>
+        {
+            var answers = new List<(TopicError, long)>();
+            for (var b = 0; b < batches; b++)
+            {
+                start.SignalAndWait();
+                var result = partition.Append(Batch(77, 0, b * 2, 2));
+                answers.Add((result.Error, result.BaseOffset.Value));
+            }
+            return answers;
+        })));
+
+        Assert.Equal(batches * 2, partition.LogEndOffset.Value);
+        Assert.All(results, answers => Assert.Equal(Enumerable.Range(0, batches).Select(b => (TopicError.None, b * 2L)), answers));
+    }
+
+    [Fact]
     public async Task Gaps_and_old_epochs_are_refused_and_store_nothing()
     {
         await using var fixture = await BrokerFixture.StartAsync();
