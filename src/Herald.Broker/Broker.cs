@@ -1,4 +1,5 @@
 using Herald.Broker.Groups;
+using Herald.Broker.Producers;
 using Herald.Broker.PubSub;
 using Herald.Broker.Topics;
 using Herald.Storage;
@@ -22,6 +23,7 @@ public sealed class Broker : IAsyncDisposable
         LoggerFactory = loggerFactory;
         Channels = new ChannelHub(loggerFactory.CreateLogger<ChannelHub>());
         Topics = new TopicRegistry(storage, topics ?? new TopicRegistryOptions(), clock, loggerFactory.CreateLogger<TopicRegistry>());
+        ProducerIds = new ProducerIdAllocator(storage.Metadata);
         Groups = new GroupCoordinator(new CommittedOffsetStore(storage, clock), groups ?? new GroupCoordinatorOptions(), clock,
             loggerFactory.CreateLogger<GroupCoordinator>());
         Lag = new GroupLag(Topics, Groups.Offsets, clock);
@@ -40,6 +42,12 @@ public sealed class Broker : IAsyncDisposable
 
     /// <summary>Streams as Kafka sees them: topics, their partitions and configs.</summary>
     public TopicRegistry Topics { get; }
+
+    /// <summary>
+    /// Idempotent producers' ids (Kafka InitProducerId), unique across restarts. Their per-partition sequence state
+    /// lives with each <see cref="Partition"/>.
+    /// </summary>
+    public ProducerIdAllocator ProducerIds { get; }
 
     /// <summary>Consumer groups: membership, rebalances and committed offsets.</summary>
     public GroupCoordinator Groups { get; }

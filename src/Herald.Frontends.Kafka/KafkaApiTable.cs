@@ -50,6 +50,10 @@ internal sealed class KafkaApiTable
         new DescribeGroupsHandler(),
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
+        new InitProducerIdHandler(),
+        new CreatePartitionsHandler(),
+        new DeleteRecordsHandler(),
+        new DescribeClusterHandler(),
     ]);
 
     public bool TryGet(short apiKey, [NotNullWhen(true)] out KafkaApiHandler? handler)

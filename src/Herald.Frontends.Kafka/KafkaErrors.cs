@@ -24,6 +24,9 @@ internal static class KafkaErrors
         TopicError.InvalidTimestamp => ErrorCode.InvalidTimestamp,
         TopicError.TransactionsUnsupported => ErrorCode.InvalidTxnState,
         TopicError.StorageUnavailable => ErrorCode.KafkaStorageError,
+        TopicError.InvalidProducerEpoch => ErrorCode.InvalidProducerEpoch,
+        TopicError.OutOfOrderSequenceNumber => ErrorCode.OutOfOrderSequenceNumber,
+        TopicError.PolicyViolation => ErrorCode.PolicyViolation,
         _ => ErrorCode.UnknownServerError,
     });
 }

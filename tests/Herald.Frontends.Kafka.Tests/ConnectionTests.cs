@@ -40,6 +40,10 @@ public sealed class ConnectionTests(KafkaNode node) : IClassFixture<KafkaNode>
             [ApiKey.DescribeGroups] = (0, 5),
             [ApiKey.DeleteGroups] = (0, 2),
             [ApiKey.OffsetDelete] = (0, 0),
+            [ApiKey.InitProducerId] = (0, 4),
+            [ApiKey.CreatePartitions] = (0, 3),
+            [ApiKey.DeleteRecords] = (0, 2),
+            [ApiKey.DescribeCluster] = (0, 1),
         }, ranges);
     }
 

@@ -39,7 +39,13 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task Every_record_acknowledged_with_acks_all_survives_kill_minus_9()
+    public Task Every_record_acknowledged_with_acks_all_survives_kill_minus_9() => AssertAcknowledgedSurviveKillAsync(idempotent: false);
+
+    [Fact]
+    public Task Every_record_an_idempotent_producer_had_acknowledged_survives_kill_minus_9_exactly_once() =>
+        AssertAcknowledgedSurviveKillAsync(idempotent: true);
+
+    private static async Task AssertAcknowledgedSurviveKillAsync(bool idempotent)
     {
         using var data = new TempDirectory();
         var topic = KafkaNode.UniqueTopic("kill9");
@@ -49,7 +55,7 @@ public sealed class DurabilityTests
             var bootstrap = await WaitForKafkaAsync(herald);
             await Batches.CreateTopicAsync(int.Parse(bootstrap.Split(':')[1]), topic, 2);
             using var producer = ProcessRunner.Start(ClientProcess.Python,
-                [Path.Combine(AppContext.BaseDirectory, "Clients", "confluent_produce_until_killed.py"), bootstrap, topic]);
+                [Path.Combine(AppContext.BaseDirectory, "Clients", "confluent_produce_until_killed.py"), bootstrap, topic, idempotent ? "idempotent" : "plain"]);
             await WaitForAcksAsync(producer, 2_000);
 
             herald.KillHard();
@@ -61,11 +67,17 @@ public sealed class DurabilityTests
         using var restarted = StartHerald(data.Path);
         var again = await WaitForKafkaAsync(restarted);
         var consumed = await ClientProcess.RunAsync(ClientProcess.Kcat, ["-b", again, "-t", topic, "-C", "-o", "beginning", "-e", "-q", "-f", "%s %p %o\\n"]);
-        var stored = consumed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        var lines = consumed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var stored = lines.ToHashSet();
 
         Assert.True(acked.Count >= 2_000, $"only {acked.Count} acknowledged");
         var lost = acked.Where(a => !stored.Contains($"{a.Value} {a.Partition} {a.Offset}")).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} of {acked.Count} acknowledged records lost, e.g. {string.Join(", ", lost.Take(5))}");
+        if (idempotent)
+        {
+            var twice = lines.GroupBy(l => l.Split(' ')[0]).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            Assert.True(twice.Count == 0, $"{twice.Count} records stored more than once, e.g. {string.Join(", ", twice.Take(5))}");
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Herald.Broker.Producers;
 using Herald.Primitives;
 using Herald.Primitives.Records;
 using Herald.Storage.Log;
@@ -32,9 +33,18 @@ public sealed class Partition
     /// <summary>The leader epoch stamped into stored batches: none.</summary>
     public const int NoLeaderEpoch = -1;
 
+    /// <summary>How much of a log's tail the producer state is rebuilt from after a start (see <see cref="LoadProducerState"/>).</summary>
+    public const long ProducerStateScanBytes = 128L * 1024 * 1024;
+
+    /// <summary>The offset DeleteRecords reads as "up to the high watermark" (Kafka's <c>HIGH_WATERMARK</c>).</summary>
+    public const long DeleteToHighWatermark = -1;
+
     private readonly PartitionLog _log;
     private readonly TimeProvider _clock;
     private readonly Lock _maxTimestampLock = new();
+    private readonly Lock _producerLock = new();
+    // Idempotent producers' sequences; built from the log on the first idempotent append, guarded by _producerLock.
+    private ProducerStateTable? _producers;
     private TaskCompletionSource _dataArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _scannedMaxTimestamp = RecordBatch.NoTimestamp;
     private long _maxTimestampScanEnd = -1;
@@ -86,6 +96,81 @@ public sealed class Partition
         // Leader epochs are not exposed (kafka-compatibility.md 6.9, model (a)): every stored batch says -1, as the
         // metadata does. The field lies outside the CRC, so this costs four bytes and no checksum.
         RecordBatch.SetPartitionLeaderEpoch(batch, NoLeaderEpoch);
+        RecordBatchHeader.TryRead(batch, out var header);
+        if (header.ProducerId < 0)
+        {
+            return AppendToLog(batch, configs, now);
+        }
+        return AppendIdempotent(batch, header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.LastOffsetDelta, configs, now);
+    }
+
+    /// <summary>
+    /// An idempotent producer's batch: the sequence check, the append and recording the batch happen under one lock,
+    /// so no other batch of the partition can take offsets between a check and the append it allowed.
+    /// </summary>
+    private PartitionAppendResult AppendIdempotent(Span<byte> batch, long producerId, short epoch, int baseSequence,
+        int lastOffsetDelta, TopicConfigs configs, long now)
+    {
+        var lastSequence = ProducerStateTable.LastSequence(baseSequence, lastOffsetDelta);
+        lock (_producerLock)
+        {
+            ProducerStateTable producers;
+            try
+            {
+                producers = _producers ??= LoadProducerState(now);
+            }
+            catch (Exception e) when (e is StorageException or IOException)
+            {
+                return PartitionAppendResult.Failed(TopicError.StorageUnavailable, e.Message);
+            }
+            switch (producers.Check(producerId, epoch, baseSequence, lastSequence, out var original, out var message))
+            {
+                case ProducerCheck.Duplicate:
+                    // Nothing is appended; the retry is answered as the original was, once the original is durable.
+                    return new PartitionAppendResult(TopicError.None, null, new Offset(original.FirstOffset), -1, _log.LogStartOffset,
+                        original.Durable);
+                case ProducerCheck.InvalidEpoch:
+                    return PartitionAppendResult.Failed(TopicError.InvalidProducerEpoch, message);
+                case ProducerCheck.OutOfOrderSequence:
+                    return PartitionAppendResult.Failed(TopicError.OutOfOrderSequenceNumber, message);
+            }
+            var result = AppendToLog(batch, configs, now);
+            if (result.Error == TopicError.None)
+            {
+                producers.Record(producerId, epoch, new ProducerBatch(baseSequence, lastSequence, result.BaseOffset.Value,
+                    result.BaseOffset.Value + lastOffsetDelta, result.Durable), now);
+            }
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds the producer state from the batch headers in the log's tail (the first idempotent append after a
+    /// start does this, so partitions that never see one never pay for it). Only headers are read, and only of the
+    /// newest segments holding <see cref="ProducerStateScanBytes"/> (plus at most one segment): Kafka keeps the
+    /// state in snapshots instead; here a producer whose last batch lies further back is treated as Kafka treats one
+    /// whose batches retention removed, and may continue at any sequence. The batches a retry could duplicate were
+    /// in flight when the node stopped, so they are at the very end of the log, well inside the tail.
+    /// </summary>
+    private ProducerStateTable LoadProducerState(long now)
+    {
+        var table = new ProducerStateTable();
+        _log.ScanBatchHeaders(_log.TailStartOffset(ProducerStateScanBytes), stored =>
+        {
+            if (stored.ProducerId < 0 || (stored.Attributes & RecordBatch.ControlFlag) != 0)
+            {
+                return;
+            }
+            var delta = (int)(stored.LastOffset.Value - stored.BaseOffset.Value);
+            table.Record(stored.ProducerId, stored.ProducerEpoch, new ProducerBatch(stored.BaseSequence,
+                ProducerStateTable.LastSequence(stored.BaseSequence, delta), stored.BaseOffset.Value, stored.LastOffset.Value,
+                Task.CompletedTask), now);
+        });
+        return table;
+    }
+
+    private PartitionAppendResult AppendToLog(Span<byte> batch, TopicConfigs configs, long now)
+    {
         AppendResult appended;
         try
         {
@@ -117,6 +202,50 @@ public sealed class Partition
         }
         var appendTime = configs.TimestampType == TimestampType.LogAppendTime ? now : -1;
         return new PartitionAppendResult(TopicError.None, null, appended.BaseOffset, appendTime, _log.LogStartOffset, durable);
+    }
+
+    /// <summary>
+    /// Kafka DeleteRecords: makes every offset below <paramref name="offset"/> unreadable by moving the log start
+    /// there (-1: the high watermark); whole segments below it are removed by the next retention pass. An offset
+    /// beyond the high watermark is OFFSET_OUT_OF_RANGE; a compact-only topic refuses (POLICY_VIOLATION), as Kafka
+    /// does. <paramref name="lowWatermark"/> is the log start afterwards. Durable when this returns.
+    /// </summary>
+    public TopicError DeleteRecordsBefore(long offset, out Offset lowWatermark, out string? message)
+    {
+        lowWatermark = new Offset(-1);
+        message = null;
+        if ((_log.Options.Cleanup & CleanupPolicy.Delete) == 0)
+        {
+            message = $"Records of partition {Topic.Name}-{Index} can not be deleted due to the configured policy.";
+            return TopicError.PolicyViolation;
+        }
+        var target = offset == DeleteToHighWatermark ? _log.HighWatermark.Value : offset;
+        if (target < 0 || target > _log.HighWatermark.Value)
+        {
+            message = $"Cannot increment the log start offset to {target} of partition {Topic.Name}-{Index} since it is larger than the high watermark {_log.HighWatermark.Value}.";
+            return TopicError.OffsetOutOfRange;
+        }
+        try
+        {
+            _log.AdvanceLogStartOffset(new Offset(target));
+        }
+        catch (OffsetOutOfRangeException e)
+        {
+            message = e.Message;
+            return TopicError.OffsetOutOfRange;
+        }
+        catch (StorageException e)
+        {
+            message = e.Message;
+            return TopicError.StorageUnavailable;
+        }
+        catch (IOException e)
+        {
+            message = e.Message;
+            return TopicError.StorageUnavailable;
+        }
+        lowWatermark = _log.LogStartOffset;
+        return TopicError.None;
     }
 
     /// <summary>

@@ -51,4 +51,13 @@ public enum TopicError
 
     /// <summary>The partition's log is damaged, offline or closed.</summary>
     StorageUnavailable,
+
+    /// <summary>An idempotent batch from an older epoch than the producer's current one.</summary>
+    InvalidProducerEpoch,
+
+    /// <summary>An idempotent batch whose first sequence does not follow the producer's last one.</summary>
+    OutOfOrderSequenceNumber,
+
+    /// <summary>The topic's configs forbid the operation (e.g. deleting records of a compact-only topic).</summary>
+    PolicyViolation,
 }

@@ -246,6 +246,59 @@ public sealed class TopicRegistry
         }
     }
 
+    /// <summary>
+    /// Grows topic <paramref name="name"/> to <paramref name="count"/> partitions (Kafka CreatePartitions); with
+    /// <paramref name="validateOnly"/> only checks that it could. Partitions are never removed: a count that is not
+    /// an increase is INVALID_PARTITIONS with Kafka's messages. The new count is durable in the metadata store
+    /// before the new partitions become visible; existing partitions and their data are untouched.
+    /// </summary>
+    public async Task<(TopicError Error, string? Message)> CreatePartitionsAsync(string name, int count, bool validateOnly,
+        CancellationToken cancellationToken = default)
+    {
+        await _changeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!TryGet(name, out var topic))
+            {
+                return (TopicError.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
+            }
+            var existing = topic.Partitions.Count;
+            if (count == existing)
+            {
+                return (TopicError.InvalidPartitions, $"Topic already has {existing} partition(s).");
+            }
+            if (count < existing)
+            {
+                return (TopicError.InvalidPartitions,
+                    $"The topic {name} currently has {existing} partition(s); {count} would not be an increase.");
+            }
+            if (count > Options.MaxPartitions)
+            {
+                return (TopicError.InvalidPartitions, $"Number of partitions must be at most {Options.MaxPartitions}, not {count}.");
+            }
+            if (validateOnly)
+            {
+                return (TopicError.None, null);
+            }
+            var configs = topic.Configs;
+            var record = new TopicRecord(name, topic.Id, count, new Dictionary<string, string>(configs.Overrides, StringComparer.Ordinal));
+            await _storage.Metadata.PutAsync(TopicKeyPrefix + name, record.ToUtf8(), cancellationToken);
+            var logOptions = configs.ToLogOptions(BaselineLogOptions);
+            var grown = new Partition[count];
+            for (var i = 0; i < count; i++)
+            {
+                grown[i] = i < existing ? topic.Partitions[i] : OpenPartition(topic, i, logOptions);
+            }
+            topic.SetPartitions(grown);
+            _logger.LogInformation("Topic {Topic} grew from {Old} to {New} partitions", name, existing, count);
+            return (TopicError.None, null);
+        }
+        finally
+        {
+            _changeLock.Release();
+        }
+    }
+
     private Topic Open(string name, Guid id, int partitions, TopicConfigs configs)
     {
         var topic = new Topic(name, id, configs);
@@ -253,11 +306,14 @@ public sealed class TopicRegistry
         var opened = new Partition[partitions];
         for (var i = 0; i < partitions; i++)
         {
-            opened[i] = new Partition(topic, i, _storage.OpenLog(Partition.LogName(name, i), logOptions), _clock);
+            opened[i] = OpenPartition(topic, i, logOptions);
         }
         topic.SetPartitions(opened);
         return topic;
     }
+
+    private Partition OpenPartition(Topic topic, int index, LogOptions logOptions) =>
+        new(topic, index, _storage.OpenLog(Partition.LogName(topic.Name, index), logOptions), _clock);
 
     private async Task DeleteLogsAsync(TopicRecord record)
     {

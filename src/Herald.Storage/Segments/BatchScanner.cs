@@ -6,7 +6,7 @@ namespace Herald.Storage.Segments;
 
 /// <summary>Where and what one stored batch is, as read from its header.</summary>
 internal readonly record struct BatchInfo(long Position, long BaseOffset, long LastOffset, int Size, long MaxTimestamp,
-    short Attributes, int RecordCount);
+    short Attributes, int RecordCount, long ProducerId, short ProducerEpoch, int BaseSequence);
 
 /// <summary>Why a scan stopped before the end of the range it was asked to scan.</summary>
 internal enum ScanStop
@@ -94,7 +94,7 @@ internal static class BatchScanner
                 }
                 var size = (int)header.TotalSize;
                 var info = new BatchInfo(position, header.BaseOffset, header.LastOffset, size, header.MaxTimestamp,
-                    header.Attributes, header.RecordCount);
+                    header.Attributes, header.RecordCount, header.ProducerId, header.ProducerEpoch, header.BaseSequence);
                 if (verifyCrc && !IsCrcValid(file, position, size, buffer, bufferStart, bufferLength))
                 {
                     return new ScanResult(position, ScanStop.BadCrc, next, count);
