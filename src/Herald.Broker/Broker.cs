@@ -1,5 +1,6 @@
 using Herald.Broker.Groups;
 using Herald.Broker.PubSub;
+using Herald.Broker.Streams;
 using Herald.Broker.Topics;
 using Herald.Storage;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ public sealed class Broker : IAsyncDisposable
         Topics = new TopicRegistry(storage, topics ?? new TopicRegistryOptions(), clock, loggerFactory.CreateLogger<TopicRegistry>());
         Groups = new GroupCoordinator(new CommittedOffsetStore(storage, clock), groups ?? new GroupCoordinatorOptions(), clock,
             loggerFactory.CreateLogger<GroupCoordinator>());
+        Streams = new StreamStore(storage, Topics, clock, loggerFactory.CreateLogger<StreamStore>());
     }
 
     /// <summary>The node's storage engine: logs and the metadata store.</summary>
@@ -43,6 +45,9 @@ public sealed class Broker : IAsyncDisposable
     /// <summary>Consumer groups: membership, rebalances and committed offsets.</summary>
     public GroupCoordinator Groups { get; }
 
+    /// <summary>Redis stream keys: each a single-partition topic plus its consumer groups.</summary>
+    public StreamStore Streams { get; }
+
     /// <summary>The cluster's stable id (persisted at first start); set by <see cref="StartAsync"/>.</summary>
     public string ClusterId { get; private set; } = "";
 
@@ -52,6 +57,7 @@ public sealed class Broker : IAsyncDisposable
         ClusterId = await ClusterIdentity.LoadOrCreateAsync(Storage.Metadata, cancellationToken);
         await Topics.LoadAsync(cancellationToken);
         Groups.Load();
+        await Streams.LoadAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync()
