@@ -62,6 +62,28 @@ public sealed class RedisStream
 
     internal SortedDictionary<byte[], StreamGroup> Groups { get; } = new(ByteOrder.Instance);
 
+    /// <summary>The groups in name order (XINFO); use under <see cref="StreamStore.Inspect{T}"/> only.</summary>
+    public IEnumerable<StreamGroup> AllGroups => Groups.Values;
+
+    public StreamGroup? FindGroup(byte[] name) => Groups.GetValueOrDefault(name);
+
+    /// <summary>Index entries, live or deleted, that are not trimmed: a measure of the stream's size in nodes.</summary>
+    public long StoredEntries => IndexCount;
+
+    /// <summary>The first <paramref name="count"/> entries (negative: all), for XINFO STREAM FULL.</summary>
+    public List<StreamEntry> Head(long count) => Range(StreamId.Min, StreamId.Max, count, reverse: false);
+
+    /// <summary>The first and last live entries, for XINFO STREAM.</summary>
+    public (StreamEntry? First, StreamEntry? Last) Ends()
+    {
+        var first = Range(StreamId.Min, StreamId.Max, 1, reverse: false);
+        var last = Range(StreamId.Min, StreamId.Max, 1, reverse: true);
+        return (first.Count > 0 ? first[0] : null, last.Count > 0 ? last[0] : null);
+    }
+
+    /// <summary>Redis's lag of <paramref name="group"/> (XINFO GROUPS), null when unknown.</summary>
+    public long? GroupLag(StreamGroup group) => Lag(group);
+
     /// <summary>Live entries (Redis's XLEN).</summary>
     public long Length => _count - _head - _deleted.Count;
 

@@ -26,6 +26,14 @@ public sealed class StreamGroup
 
     /// <summary>Consumers by name, in byte order (as Redis's radix tree lists them).</summary>
     internal SortedDictionary<byte[], StreamConsumer> Consumers { get; } = new(ByteOrder.Instance);
+
+    public int PendingCount => Pending.Count;
+
+    public IEnumerable<PendingEntry> PendingEntries => Pending.Values;
+
+    public IEnumerable<StreamConsumer> AllConsumers => Consumers.Values;
+
+    public StreamConsumer? FindConsumer(byte[] name) => Consumers.GetValueOrDefault(name);
 }
 
 /// <summary>A consumer of a group: its names, times and its own view of the pending entries it owns.</summary>
@@ -47,6 +55,10 @@ public sealed class StreamConsumer
     public long ActiveTime { get; internal set; }
 
     internal SortedDictionary<StreamId, PendingEntry> Pending { get; } = [];
+
+    public int PendingCount => Pending.Count;
+
+    public IEnumerable<PendingEntry> PendingEntries => Pending.Values;
 }
 
 /// <summary>A delivered, not yet acknowledged entry: who has it, since when, how many times it was delivered.</summary>

@@ -249,7 +249,8 @@ public sealed class StreamStore
             {
                 return new StreamAddResult(StreamError.NoSuchKey, null);
             }
-            var error = NextId(s, request, out id);
+            id = default;
+            var error = s.LastId == StreamId.Max ? StreamError.IdExhausted : NextId(s, request, out id);
             if (error != StreamError.None)
             {
                 return new StreamAddResult(error, null);

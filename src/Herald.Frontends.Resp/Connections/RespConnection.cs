@@ -37,6 +37,9 @@ internal sealed partial class RespConnection
     private long _errorReplies;
     private long _lastInteractionTicks;
 
+    /// <summary>Fires when the socket closes, so a blocked command (XREAD BLOCK) stops waiting for it.</summary>
+    internal CancellationToken Closed => _transport.ConnectionClosed;
+
     public RespConnection(RespFrontend frontend, ConnectionContext transport)
     {
         _frontend = frontend;
