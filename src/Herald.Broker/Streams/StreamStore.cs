@@ -25,6 +25,12 @@ namespace Herald.Broker.Streams;
 [SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim needs disposing only once its AvailableWaitHandle is used; it never is.")]
 public sealed class StreamStore
 {
+    private static readonly KeyValuePair<string, string?>[] StreamTopicConfigs =
+    [
+        new(TopicConfigCatalog.RetentionMs, "-1"),
+        new(TopicConfigCatalog.RetentionBytes, "-1"),
+    ];
+
     private readonly StorageEngine _storage;
     private readonly TopicRegistry _topics;
     private readonly TimeProvider _clock;
@@ -503,7 +509,9 @@ public sealed class StreamStore
             var name = TopicNameFor(key);
             if (!_topics.TryGet(name, out var topic))
             {
-                var created = await _topics.CreateAsync(name, 1, [], validateOnly: false, cancellationToken);
+                // Entry timestamps are the IDs' milliseconds, which explicit IDs may put anywhere (1-1 is 1970): time
+                // retention would delete them. A stream shrinks only by XTRIM, MAXLEN/MINID and XDEL, as in Redis.
+                var created = await _topics.CreateAsync(name, 1, StreamTopicConfigs, validateOnly: false, cancellationToken);
                 if (created.Topic is null)
                 {
                     _logger.LogWarning("Could not create the topic for Redis stream {Topic}: {Message}", name, created.Message);
