@@ -385,8 +385,9 @@ public sealed class RedisStream
         var cutOffset = keep < _count ? _offsets[keep] : Partition.LogEndOffset.Value;
         if (trim.Approximate)
         {
-            // Whole nodes only: the cut moves down to the start of the node that holds the first kept entry.
-            var nodeStart = cutOffset - (cutOffset % NodeEntries);
+            // Whole nodes only: the cut moves down to the start of the node that holds the first kept entry (when
+            // nothing is kept, every node goes, the last partial one too, as Redis removes it whole).
+            var nodeStart = keep < _count ? cutOffset - (cutOffset % NodeEntries) : cutOffset;
             if (nodeStart <= _offsets[_head])
             {
                 return 0;

@@ -646,7 +646,8 @@ public sealed class StreamStore
                 return StreamError.GroupExists;
             }
             var id = position.LastEntry ? s.LastId : position.Id;
-            var g = new StreamGroup(group, Random.Shared.NextInt64(), id, entriesRead ?? s.EstimateEntriesRead(id));
+            // Without ENTRIESREAD the counter is unknown (-1), as in Redis; lag is then estimated when asked.
+            var g = new StreamGroup(group, Random.Shared.NextInt64(), id, entriesRead ?? -1);
             s.Groups[group] = g;
             durable = _state.Append([GroupRecord(s, g)]);
         }
@@ -669,7 +670,7 @@ public sealed class StreamStore
                 return StreamError.NoGroup;
             }
             g.LastDelivered = position.LastEntry ? s.LastId : position.Id;
-            g.EntriesRead = entriesRead ?? s.EstimateEntriesRead(g.LastDelivered);
+            g.EntriesRead = entriesRead ?? -1;
             durable = _state.Append([GroupRecord(s, g)]);
         }
         await durable;
@@ -1029,7 +1030,9 @@ public sealed class StreamStore
             var attempts = count * 10;
             var candidates = g.Pending.Where(p => p.Key >= start).Select(p => p.Value).ToList();
             var i = 0;
-            for (; i < candidates.Count && attempts > 0 && claimed.Count < count; i++)
+            // Redis's loop: deleted entries use up the count as claims do; too-young ones use up only attempts.
+            var left = count;
+            for (; i < candidates.Count && attempts > 0 && left > 0; i++)
             {
                 attempts--;
                 var pending = candidates[i];
@@ -1037,6 +1040,7 @@ public sealed class StreamStore
                 {
                     RemovePending(s, g, pending, changes);
                     deleted.Add(pending.Id);
+                    left--;
                     continue;
                 }
                 if (minIdleMs > 0 && now - pending.DeliveryTime < minIdleMs)
@@ -1046,6 +1050,7 @@ public sealed class StreamStore
                 Claim(g, pending, c, now, null, incrementCount: !justId);
                 changes.Add(PendingRecord(s, g, pending));
                 claimed.Add(new StreamEntry(pending.Id, justId ? null : s.TryReadEntry(pending.Id)));
+                left--;
             }
             next = i < candidates.Count ? candidates[i].Id : StreamId.Min;
             if (claimed.Count > 0)

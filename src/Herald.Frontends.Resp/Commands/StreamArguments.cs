@@ -76,9 +76,11 @@ internal static class StreamArguments
     public static bool TryParseTrim(RespCommandContext context, ref int index, ref StreamTrim? trim)
     {
         var isMaxLen = context.ArgumentIs(index, "MAXLEN"u8);
-        if (trim is not null)
+        if (trim is { } previous)
         {
-            context.ReplyError(RespErrors.Syntax);
+            context.ReplyError(previous.Strategy == StreamTrimStrategy.MaxLen == isMaxLen
+                ? RespErrors.Syntax
+                : "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
             return false;
         }
         index++;

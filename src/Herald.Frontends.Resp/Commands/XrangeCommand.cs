@@ -35,6 +35,15 @@ internal static class XrangeCommand
                 return ValueTask.CompletedTask;
             }
         }
+        if (count == 0)
+        {
+            // Redis answers COUNT 0 (and a negative count) with a null array, before looking at the key.
+            using (context.BeginReply(out var nullWriter))
+            {
+                nullWriter.WriteNullArray();
+            }
+            return ValueTask.CompletedTask;
+        }
         var entries = startEmpty || endEmpty ? [] : context.Broker.Streams.Range(context.Argument(1), start, end, count, reverse);
         using (context.BeginReply(out var writer))
         {
