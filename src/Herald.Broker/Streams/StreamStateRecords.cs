@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Herald.Broker.Streams;
 
 /// <summary>
-/// Key and value layouts of the records in <see cref="StreamStateLog"/> (big-endian integers; a "name" is a u16
+/// Key and value layouts of the records in <see cref="StreamStateLog"/> (big-endian integers; a "name" is a u32
 /// length and the bytes). Every key starts with a kind byte and the stream's topic id, so deleting a stream's topic
 /// orphans all its records at once: replay ignores ids with no topic. Group-scoped keys carry the group's
 /// incarnation (random, chosen at XGROUP CREATE), so a destroyed and recreated group never inherits old state.
@@ -39,14 +39,14 @@ internal static class StreamStateRecords
 
     public static byte[] GroupKey(Guid topic, byte[] group)
     {
-        var key = Prefix(Group, topic, 2 + group.Length);
+        var key = Prefix(Group, topic, 4 + group.Length);
         WriteName(key.AsSpan(17), group);
         return key;
     }
 
     public static byte[] ConsumerKey(Guid topic, long incarnation, byte[] group, byte[] consumer)
     {
-        var key = Prefix(Consumer, topic, 8 + 2 + group.Length + consumer.Length);
+        var key = Prefix(Consumer, topic, 8 + 4 + group.Length + consumer.Length);
         BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(17), incarnation);
         var p = 25 + WriteName(key.AsSpan(25), group);
         consumer.CopyTo(key, p);
@@ -55,7 +55,7 @@ internal static class StreamStateRecords
 
     public static byte[] PendingKey(Guid topic, long incarnation, byte[] group, StreamId id)
     {
-        var key = Prefix(Pending, topic, 8 + 2 + group.Length + 16);
+        var key = Prefix(Pending, topic, 8 + 4 + group.Length + 16);
         BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(17), incarnation);
         var p = 25 + WriteName(key.AsSpan(25), group);
         id.WriteBinary(key.AsSpan(p));
@@ -64,7 +64,7 @@ internal static class StreamStateRecords
 
     public static byte[] StreamValue(StreamMeta meta)
     {
-        var value = new byte[1 + 2 + meta.Key.Length + 16 + 8 + 16 + 8 + 8];
+        var value = new byte[1 + 4 + meta.Key.Length + 16 + 8 + 16 + 8 + 8];
         value[0] = Version;
         var p = 1 + WriteName(value.AsSpan(1), meta.Key);
         meta.LastId.WriteBinary(value.AsSpan(p));
@@ -77,17 +77,21 @@ internal static class StreamStateRecords
 
     public static StreamMeta? ReadStreamValue(ReadOnlySpan<byte> value)
     {
-        if (value.Length < 3 || value[0] != Version)
+        if (value.Length < 5 || value[0] != Version)
         {
             return null;
         }
-        var keyLength = BinaryPrimitives.ReadUInt16BigEndian(value[1..]);
-        var p = 3 + keyLength;
+        var keyLength = BinaryPrimitives.ReadUInt32BigEndian(value[1..]);
+        if (keyLength > (uint)(value.Length - 5))
+        {
+            return null;
+        }
+        var p = 5 + (int)keyLength;
         if (value.Length != p + 56)
         {
             return null;
         }
-        return new StreamMeta(value.Slice(3, keyLength).ToArray(), StreamId.ReadBinary(value[p..]),
+        return new StreamMeta(value.Slice(5, (int)keyLength).ToArray(), StreamId.ReadBinary(value[p..]),
             BinaryPrimitives.ReadInt64BigEndian(value[(p + 16)..]), StreamId.ReadBinary(value[(p + 24)..]),
             BinaryPrimitives.ReadInt64BigEndian(value[(p + 40)..]), BinaryPrimitives.ReadInt64BigEndian(value[(p + 48)..]));
     }
@@ -148,17 +152,17 @@ internal static class StreamStateRecords
             incarnation = BinaryPrimitives.ReadInt64BigEndian(key[p..]);
             p += 8;
         }
-        if (key.Length < p + 2)
+        if (key.Length < p + 4)
         {
             return false;
         }
-        var length = BinaryPrimitives.ReadUInt16BigEndian(key[p..]);
-        if (key.Length < p + 2 + length)
+        var length = BinaryPrimitives.ReadUInt32BigEndian(key[p..]);
+        if (length > (uint)(key.Length - p - 4))
         {
             return false;
         }
-        group = key.Slice(p + 2, length).ToArray();
-        rest = key[(p + 2 + length)..];
+        group = key.Slice(p + 4, (int)length).ToArray();
+        rest = key[(p + 4 + (int)length)..];
         return true;
     }
 
@@ -172,9 +176,9 @@ internal static class StreamStateRecords
 
     private static int WriteName(Span<byte> destination, byte[] name)
     {
-        BinaryPrimitives.WriteUInt16BigEndian(destination, (ushort)name.Length);
-        name.CopyTo(destination[2..]);
-        return 2 + name.Length;
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)name.Length);
+        name.CopyTo(destination[4..]);
+        return 4 + name.Length;
     }
 }
 

@@ -169,4 +169,21 @@ public sealed class StreamStoreTests : IAsyncLifetime
 
         Assert.Equal(["1-1"], Ids(Streams.Range(Key, StreamId.Min, StreamId.Max, -1, false)));
     }
+
+    [Fact]
+    public async Task Names_longer_than_64_KiB_survive_a_restart()
+    {
+        var key = new byte[70_000];
+        var group = new byte[70_001];
+        Array.Fill(key, (byte)'k');
+        Array.Fill(group, (byte)'g');
+        await Add(key, 1, 0);
+        await Streams.CreateGroupAsync(key, group, new StreamGroupPosition(false, StreamId.Min), false, null);
+        await Streams.ReadGroupAsync(key, group, B("c"), null, 10, noAck: false);
+
+        await _f.ReopenAsync();
+
+        Assert.True(Streams.Exists(key));
+        Assert.Equal(1, Streams.PendingSummary(key, group).Summary!.Count);
+    }
 }
