@@ -155,7 +155,7 @@ internal static class XreadCommand
         {
             timeout.CancelAfter(TimeSpan.FromMilliseconds(options.BlockMs.Value));
         }
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.Connection.Closed);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.Connection.Closed, context.Connection.CloseRequested);
         var first = true;
         while (true)
         {
