@@ -1,6 +1,7 @@
 using Herald.Broker.Groups;
 using Herald.Broker.Producers;
 using Herald.Broker.PubSub;
+using Herald.Broker.Streams;
 using Herald.Broker.Topics;
 using Herald.Storage;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ public sealed class Broker : IAsyncDisposable
         Groups = new GroupCoordinator(new CommittedOffsetStore(storage, clock), groups ?? new GroupCoordinatorOptions(), clock,
             loggerFactory.CreateLogger<GroupCoordinator>());
         Lag = new GroupLag(Topics, Groups.Offsets, clock);
+        Streams = new StreamStore(storage, Topics, clock, loggerFactory.CreateLogger<StreamStore>());
     }
 
     /// <summary>The node's storage engine: logs and the metadata store.</summary>
@@ -55,6 +57,9 @@ public sealed class Broker : IAsyncDisposable
     /// <summary>Consumer lag per group and partition, in messages and in time, computed on demand.</summary>
     public GroupLag Lag { get; }
 
+    /// <summary>Redis stream keys: each a single-partition topic plus its consumer groups.</summary>
+    public StreamStore Streams { get; }
+
     /// <summary>The cluster's stable id (persisted at first start); set by <see cref="StartAsync"/>.</summary>
     public string ClusterId { get; private set; } = "";
 
@@ -64,6 +69,7 @@ public sealed class Broker : IAsyncDisposable
         ClusterId = await ClusterIdentity.LoadOrCreateAsync(Storage.Metadata, cancellationToken);
         await Topics.LoadAsync(cancellationToken);
         Groups.Load();
+        await Streams.LoadAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync()

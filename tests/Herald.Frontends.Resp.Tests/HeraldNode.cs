@@ -34,3 +34,13 @@ public sealed class HeraldCollection : ICollectionFixture<HeraldNode>
 {
     public const string Name = "herald";
 }
+
+/// <summary>
+/// The stream tests' own node: they create keys (and the scenario flushes them), which the connection tests'
+/// DBSIZE and KEYS checks must not see. Tests of one collection run one after another.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class HeraldStreamsCollection : ICollectionFixture<HeraldNode>
+{
+    public const string Name = "herald-streams";
+}

@@ -68,8 +68,12 @@ internal static class InfoCommand
                     Cpu(info);
                     break;
                 default:
-                    // No keys until streams arrive: Redis prints the header alone for an empty keyspace.
+                    // Redis prints the header alone for an empty keyspace; streams never expire.
                     info.Append("# Keyspace\r\n");
+                    if (context.Broker.Streams.Count is var keys and > 0)
+                    {
+                        info.Append(CultureInfo.InvariantCulture, $"db0:keys={keys},expires=0,avg_ttl=0\r\n");
+                    }
                     break;
             }
         }

@@ -40,7 +40,47 @@ internal static class RespCommands
             ("help", CommandCommand.Help),
             ("info", CommandCommand.Info));
         table.Add("info", InfoCommand.Execute);
-        table.Add("dbsize", DbSizeCommand.Execute);
+        table.Add("dbsize", KeyspaceCommands.DbSize);
+
+        // Keyspace: stream keys are Herald's only keys.
+        table.Add("type", KeyspaceCommands.Type);
+        table.Add("exists", KeyspaceCommands.Exists);
+        table.Add("del", KeyspaceCommands.Delete);
+        table.Add("keys", KeyspaceCommands.Keys);
+        table.Add("scan", KeyspaceCommands.Scan);
+        table.Add("flushall", KeyspaceCommands.FlushAll);
+        table.Add("flushdb", KeyspaceCommands.FlushAll);
+
+        // Streams.
+        table.Add("xadd", XaddCommand.Add);
+        table.Add("xtrim", XaddCommand.Trim);
+        table.Add("xlen", XlenCommand.Execute);
+        table.Add("xrange", XrangeCommand.Range);
+        table.Add("xrevrange", XrangeCommand.RevRange);
+        table.Add("xdel", XdelCommand.Execute);
+        table.Add("xsetid", XsetidCommand.Execute);
+        table.Add("xread", XreadCommand.Read);
+        table.Add("xreadgroup", XreadCommand.ReadGroup);
+        table.Add("xack", XackCommand.Ack);
+        table.Add("xpending", XackCommand.Pending);
+        table.Add("xclaim", XclaimCommand.Claim);
+        table.Add("xautoclaim", XclaimCommand.AutoClaim);
+        table.AddContainer(
+            "xgroup",
+            handler: null,
+            ("create", XgroupCommand.Create),
+            ("createconsumer", XgroupCommand.CreateConsumer),
+            ("delconsumer", XgroupCommand.DelConsumer),
+            ("destroy", XgroupCommand.Destroy),
+            ("help", XgroupCommand.Help),
+            ("setid", XgroupCommand.SetId));
+        table.AddContainer(
+            "xinfo",
+            handler: null,
+            ("consumers", XinfoCommand.Consumers),
+            ("groups", XinfoCommand.Groups),
+            ("help", XinfoCommand.Help),
+            ("stream", XinfoCommand.Stream));
 
         // Pub/sub.
         table.Add("subscribe", SubscribeCommand.Subscribe, allowedWhileSubscribed: true);

@@ -37,6 +37,13 @@ internal sealed partial class RespConnection
     private long _errorReplies;
     private long _lastInteractionTicks;
 
+    /// <summary>Fires when the socket closes, so a blocked command (XREAD BLOCK) stops waiting for it.</summary>
+    internal CancellationToken Closed => _transport.ConnectionClosed;
+
+    /// <summary>Fires when the server asks the connection to close (graceful shutdown); a blocked command gives up.</summary>
+    internal CancellationToken CloseRequested =>
+        _transport.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+
     public RespConnection(RespFrontend frontend, ConnectionContext transport)
     {
         _frontend = frontend;
@@ -97,6 +104,14 @@ internal sealed partial class RespConnection
     {
         _frontend.Register(this);
         var writeLoop = WriteLoopAsync();
+        // A graceful stop asks every connection to close: an idle client would otherwise hold the server up until
+        // Kestrel's shutdown timeout. The command in progress still finishes and sends its reply.
+        using var stopping = CloseRequested.Register(static state =>
+        {
+            var connection = (RespConnection)state!;
+            connection._closeRequested = true;
+            connection._transport.Transport.Input.CancelPendingRead();
+        }, this);
         try
         {
             await ReadLoopAsync();
