@@ -1,6 +1,7 @@
 using Herald.Broker.Groups;
 using Herald.Broker.PubSub;
 using Herald.Broker.Topics;
+using Herald.Broker.VirtualHosts;
 using Herald.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -24,6 +25,7 @@ public sealed class Broker : IAsyncDisposable
         Topics = new TopicRegistry(storage, topics ?? new TopicRegistryOptions(), clock, loggerFactory.CreateLogger<TopicRegistry>());
         Groups = new GroupCoordinator(new CommittedOffsetStore(storage, clock), groups ?? new GroupCoordinatorOptions(), clock,
             loggerFactory.CreateLogger<GroupCoordinator>());
+        VirtualHosts = new VirtualHostRegistry(storage, clock, loggerFactory);
     }
 
     /// <summary>The node's storage engine: logs and the metadata store.</summary>
@@ -43,20 +45,25 @@ public sealed class Broker : IAsyncDisposable
     /// <summary>Consumer groups: membership, rebalances and committed offsets.</summary>
     public GroupCoordinator Groups { get; }
 
+    /// <summary>Virtual hosts with their exchanges, queues and bindings: what AMQP clients use.</summary>
+    public VirtualHostRegistry VirtualHosts { get; }
+
     /// <summary>The cluster's stable id (persisted at first start); set by <see cref="StartAsync"/>.</summary>
     public string ClusterId { get; private set; } = "";
 
-    /// <summary>Loads persisted state (cluster id, topics, committed offsets); called once, before any front end serves.</summary>
+    /// <summary>Loads persisted state (cluster id, topics, committed offsets, virtual hosts); called once, before any front end serves.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ClusterId = await ClusterIdentity.LoadOrCreateAsync(Storage.Metadata, cancellationToken);
         await Topics.LoadAsync(cancellationToken);
         Groups.Load();
+        await VirtualHosts.LoadAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync()
     {
         Groups.Dispose();
+        VirtualHosts.Close();
         return ValueTask.CompletedTask;
     }
 }
