@@ -127,7 +127,7 @@ public sealed partial class Queue : IBindingDestination
     {
         durable = Task.CompletedTask;
         List<QueueEntry>? dropped = null;
-        var rejectAndDeadLetter = false;
+        var rejected = false;
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
@@ -137,7 +137,7 @@ public sealed partial class Queue : IBindingDestination
             }
             if (Settings.Overflow != OverflowBehaviour.DropHead && IsFullFor(message.BodySize))
             {
-                rejectAndDeadLetter = Settings.Overflow == OverflowBehaviour.RejectPublishDeadLetter;
+                rejected = true;
             }
             else
             {
@@ -165,9 +165,12 @@ public sealed partial class Queue : IBindingDestination
                 ArmTtlTimerLocked(now);
             }
         }
-        if (rejectAndDeadLetter)
+        if (rejected)
         {
-            PublishDeadLetter(message, DeathReason.MaxLength);
+            if (Settings.Overflow == OverflowBehaviour.RejectPublishDeadLetter)
+            {
+                PublishDeadLetter(message, DeathReason.MaxLength);
+            }
             return EnqueueOutcome.Rejected;
         }
         if (dropped is not null)
