@@ -99,6 +99,11 @@ public sealed partial class Queue
         {
             return;
         }
+        if (IsAutomaticCycle(message, reason))
+        {
+            _logger.LogDebug("Dropping a message dead-lettered in a cycle through {Queue} without rejections", this);
+            return;
+        }
         var now = _clock.GetUtcNow();
         var deaths = new List<DeathRecord>(message.Deaths.Count + 1);
         DeathRecord? previous = null;
@@ -119,6 +124,29 @@ public sealed partial class Queue
         var copy = new Message(exchange, Settings.DeadLetterRoutingKey ?? message.RoutingKey, message.Body, properties,
             now.ToUnixTimeMilliseconds(), deaths, message.FirstDeath ?? record);
         _host.PublishDeadLetter(this, copy);
+    }
+
+    /// <summary>
+    /// RabbitMQ's cycle rule: a message that already died in this queue and was never rejected on the way is in a
+    /// loop no client takes part in (e.g. two queues expiring into each other); it is dropped instead of circling
+    /// forever. Loops that include a rejection (retry-with-delay patterns) go on.
+    /// </summary>
+    private bool IsAutomaticCycle(Message message, DeathReason reason)
+    {
+        if (reason == DeathReason.Rejected)
+        {
+            return false;
+        }
+        var diedHereBefore = false;
+        foreach (var death in message.Deaths)
+        {
+            if (death.Reason == DeathReason.Rejected)
+            {
+                return false;
+            }
+            diedHereBefore |= death.Queue == Name;
+        }
+        return diedHereBefore;
     }
 
     /// <summary>Records <paramref name="entries"/> as settled for good (persisted for a durable queue).</summary>

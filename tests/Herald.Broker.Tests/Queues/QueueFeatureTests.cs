@@ -203,5 +203,21 @@ public class QueueFeatureTests
         Assert.Equal($"m{count - 10}", System.Text.Encoding.UTF8.GetString(rest[0].Message.Body.Span));
     }
 
+    [Fact]
+    public async Task A_dead_letter_cycle_without_rejections_stops_instead_of_looping()
+    {
+        await using var fixture = await WithFixtureAsync();
+        var host = fixture.Broker.VirtualHosts.Default;
+        // Two queues with max-length 1 dead-lettering into each other: without the cycle rule a full pair loops forever.
+        await host.DeclareAsync("a", arguments: Arguments(("x-max-length", 1), ("x-dead-letter-exchange", ""), ("x-dead-letter-routing-key", "b")));
+        await host.DeclareAsync("b", arguments: Arguments(("x-max-length", 1), ("x-dead-letter-exchange", ""), ("x-dead-letter-routing-key", "a")));
+        for (var i = 0; i < 5; i++)
+        {
+            host.PublishText("", "a", $"m{i}");
+        }
+        Assert.Equal(1, host.GetQueue("a", null).MessageCount);
+        Assert.Equal(1, host.GetQueue("b", null).MessageCount);
+    }
+
     private static Task<BrokerFixture> WithFixtureAsync() => BrokerFixture.StartAsync();
 }
