@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Herald.Primitives.Records;
@@ -26,32 +27,40 @@ public static class MessageRecordCodec
     private static readonly byte[] HeadersKey = Encoding.UTF8.GetBytes(HeadersHeader);
     private static readonly byte[] DeathsKey = Encoding.UTF8.GetBytes(DeathsHeader);
 
-    /// <summary>Builds the batch for <paramref name="message"/> in <paramref name="builder"/> (reset here).</summary>
-    public static ReadOnlySpan<byte> Encode(RecordBatchBuilder builder, Message message, byte[]? encodedHeaders, byte[]? encodedDeaths)
+    /// <summary>
+    /// Builds the batch for <paramref name="message"/> in <paramref name="builder"/> (reset here), using
+    /// <paramref name="scratch"/> (cleared here) for the record headers and key, so a queue encodes without allocating.
+    /// </summary>
+    public static ReadOnlySpan<byte> Encode(RecordBatchBuilder builder, ArrayBufferWriter<byte> scratch, Message message,
+        byte[]? encodedHeaders, byte[]? encodedDeaths)
     {
         var properties = message.Properties;
-        using var headers = new MemoryStream(64 + properties.Encoded.Length);
+        scratch.ResetWrittenCount();
         var count = 0;
-        WriteHeader(headers, ExchangeKey, Encoding.UTF8.GetBytes(message.Exchange), ref count);
-        WriteHeader(headers, PropertiesKey, properties.Encoded.Span, ref count);
-        WriteHeader(headers, FlagsKey, [properties.Persistent ? PersistentFlag : (byte)0, properties.Priority], ref count);
+        WriteHeader(scratch, ExchangeKey, message.Exchange, ref count);
+        WriteHeader(scratch, PropertiesKey, properties.Encoded.Span, ref count);
+        WriteHeader(scratch, FlagsKey, [properties.Persistent ? PersistentFlag : (byte)0, properties.Priority], ref count);
         if (properties.ExpirationMilliseconds is { } expiration)
         {
             Span<byte> bytes = stackalloc byte[8];
             BinaryPrimitives.WriteInt64BigEndian(bytes, expiration);
-            WriteHeader(headers, ExpirationKey, bytes, ref count);
+            WriteHeader(scratch, ExpirationKey, bytes, ref count);
         }
         if (encodedHeaders is not null)
         {
-            WriteHeader(headers, HeadersKey, encodedHeaders, ref count);
+            WriteHeader(scratch, HeadersKey, encodedHeaders, ref count);
         }
         if (encodedDeaths is not null)
         {
-            WriteHeader(headers, DeathsKey, encodedDeaths, ref count);
+            WriteHeader(scratch, DeathsKey, encodedDeaths, ref count);
         }
+        var headersLength = scratch.WrittenCount;
+        var keyLength = Encoding.UTF8.GetBytes(message.RoutingKey, scratch.GetSpan(Encoding.UTF8.GetMaxByteCount(message.RoutingKey.Length)));
+        scratch.Advance(keyLength);
+        var written = scratch.WrittenSpan;
         builder.Reset(message.TimestampMilliseconds);
-        builder.Add(0, message.TimestampMilliseconds, Encoding.UTF8.GetBytes(message.RoutingKey), keyIsNull: false,
-            message.Body.Span, valueIsNull: false, count, headers.GetBuffer().AsSpan(0, (int)headers.Length));
+        builder.Add(0, message.TimestampMilliseconds, written.Slice(headersLength, keyLength), keyIsNull: false,
+            message.Body.Span, valueIsNull: false, count, written[..headersLength]);
         return builder.Build();
     }
 
@@ -160,13 +169,29 @@ public static class MessageRecordCodec
         ((IReadOnlyList<object?>)table["routing-keys"]!).Select(k => (string)k!).ToArray(), (long)table["count"]!,
         (DateTimeOffset)table["time"]!, table["original-expiration"] as long?);
 
-    private static void WriteHeader(MemoryStream stream, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ref int count)
+    private static void WriteHeader(ArrayBufferWriter<byte> writer, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ref int count)
     {
-        Span<byte> varint = stackalloc byte[VarInt.MaxVarIntBytes];
-        stream.Write(varint[..VarInt.Write(varint, key.Length)]);
-        stream.Write(key);
-        stream.Write(varint[..VarInt.Write(varint, value.Length)]);
-        stream.Write(value);
+        var span = writer.GetSpan(2 * VarInt.MaxVarIntBytes + key.Length + value.Length);
+        var p = VarInt.Write(span, key.Length);
+        key.CopyTo(span[p..]);
+        p += key.Length;
+        p += VarInt.Write(span[p..], value.Length);
+        value.CopyTo(span[p..]);
+        writer.Advance(p + value.Length);
+        count++;
+    }
+
+    private static void WriteHeader(ArrayBufferWriter<byte> writer, ReadOnlySpan<byte> key, string value, ref int count)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var span = writer.GetSpan(2 * VarInt.MaxVarIntBytes + key.Length + maxBytes);
+        var p = VarInt.Write(span, key.Length);
+        key.CopyTo(span[p..]);
+        p += key.Length;
+        var length = Encoding.UTF8.GetByteCount(value);
+        p += VarInt.Write(span[p..], length);
+        p += Encoding.UTF8.GetBytes(value, span[p..]);
+        writer.Advance(p);
         count++;
     }
 

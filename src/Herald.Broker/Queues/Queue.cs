@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Herald.Broker.Exchanges;
 using Herald.Broker.Messages;
@@ -41,6 +42,7 @@ public sealed partial class Queue : IBindingDestination
     private readonly PartitionLog? _log;
     private readonly QueueAckLog? _acks;
     private readonly RecordBatchBuilder? _builder;
+    private readonly ArrayBufferWriter<byte> _encodeScratch = new(256);
     private long _readyCount;
     private long _readyBytes;
     private long _unackedCount;
@@ -183,7 +185,7 @@ public sealed partial class Queue : IBindingDestination
 
     private bool TryAppend(Message message, byte[]? encodedHeaders, byte[]? encodedDeaths, out long id, out Task durable)
     {
-        var batch = MessageRecordCodec.Encode(_builder!, message, encodedHeaders, encodedDeaths);
+        var batch = MessageRecordCodec.Encode(_builder!, _encodeScratch, message, encodedHeaders, encodedDeaths);
         try
         {
             // The builder's buffer is ours; the log stamps the base offset into it before writing.
