@@ -87,8 +87,11 @@ public sealed class DeliverySession
     /// Subscribes to a queue (basic.consume). An empty tag gets a generated <c>amq.ctag-…</c> one. Arguments may carry
     /// <c>x-priority</c>. Throws <see cref="MessagingException"/>: NotFound, ResourceLocked (another connection's
     /// exclusive queue), AccessRefused (exclusive conflicts), NotAllowed (tag in use on this session).
+    /// <paramref name="registered"/> runs once the consumer exists and before its first delivery: where a front end
+    /// sends its consume-ok, which must precede every delivery.
     /// </summary>
-    public QueueConsumer Consume(string queueName, string tag, bool noAck, bool exclusive, IReadOnlyDictionary<string, object?> arguments)
+    public QueueConsumer Consume(string queueName, string tag, bool noAck, bool exclusive, IReadOnlyDictionary<string, object?> arguments,
+        Action<QueueConsumer>? registered = null)
     {
         var queue = _host.GetQueue(queueName, Connection);
         if (tag.Length == 0)
@@ -111,11 +114,15 @@ public sealed class DeliverySession
         }
         try
         {
-            var consumer = queue.AddConsumer(this, tag, noAck, exclusive, priority, ConsumerPrefetchCount, arguments, Connection);
-            lock (_lock)
-            {
-                _consumers[tag] = consumer;
-            }
+            var consumer = queue.AddConsumer(this, tag, noAck, exclusive, priority, ConsumerPrefetchCount, arguments, Connection,
+                added =>
+                {
+                    lock (_lock)
+                    {
+                        _consumers[added.Tag] = added;
+                    }
+                    registered?.Invoke(added);
+                });
             return consumer;
         }
         catch

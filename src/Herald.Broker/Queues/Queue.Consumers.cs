@@ -19,7 +19,7 @@ public sealed partial class Queue
     public IReadOnlyList<QueueConsumer> Consumers => Volatile.Read(ref _consumers);
 
     internal QueueConsumer AddConsumer(DeliverySession session, string tag, bool noAck, bool exclusive, int priority,
-        int prefetchCount, IReadOnlyDictionary<string, object?> arguments, object? connection)
+        int prefetchCount, IReadOnlyDictionary<string, object?> arguments, object? connection, Action<QueueConsumer> registered)
     {
         QueueConsumer consumer;
         lock (_lock)
@@ -39,6 +39,7 @@ public sealed partial class Queue
             _hadConsumer = true;
             DisarmExpiryLocked();
         }
+        registered(consumer);
         Dispatch();
         return consumer;
     }

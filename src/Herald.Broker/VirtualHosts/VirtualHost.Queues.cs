@@ -62,6 +62,23 @@ public sealed partial class VirtualHost
         }
     }
 
+    /// <summary>The name prefix of direct reply-to queues (RabbitMQ's <c>amq.rabbitmq.reply-to</c>).</summary>
+    public const string DirectReplyToPrefix = "amq.rabbitmq.reply-to.";
+
+    /// <summary>
+    /// A direct reply-to queue for <paramref name="connection"/>: exclusive, auto-delete, in memory, named
+    /// <c>amq.rabbitmq.reply-to.&lt;random&gt;</c> so a reply published to the default exchange with that routing key
+    /// reaches it. A front end consumes from it (no-ack) and puts its name in the request's reply-to.
+    /// </summary>
+    public Queue DeclareDirectReplyQueue(object connection)
+    {
+        var name = DirectReplyToPrefix + RandomName();
+        var queue = new Queue(this, name, Guid.NewGuid(), durable: false, connection, autoDelete: true,
+            Messages.NeutralValue.EmptyTable, QueueSettings.Default, null, null, _clock, _logger);
+        _queues[name] = queue;
+        return queue;
+    }
+
     private async Task<Queue> CreateDurableQueueAsync(string name, bool autoDelete, IReadOnlyDictionary<string, object?> arguments,
         QueueSettings settings, CancellationToken cancellationToken)
     {

@@ -206,6 +206,25 @@ public class QueueDeliveryTests
     }
 
     [Fact]
+    public async Task Direct_reply_queue_receives_replies_by_name_and_registration_precedes_the_first_delivery()
+    {
+        await using var fixture = await BrokerFixture.StartAsync();
+        var host = fixture.Broker.VirtualHosts.Default;
+        var connection = new object();
+        var reply = host.DeclareDirectReplyQueue(connection);
+        Assert.StartsWith(VirtualHost.DirectReplyToPrefix, reply.Name);
+        host.PublishText("", reply.Name, "early");
+        var target = new RecordingTarget();
+        var deliveriesAtRegistration = -1;
+        host.OpenSession(connection, target).Consume(reply.Name, "", noAck: true, exclusive: false, NoArguments,
+            _ => deliveriesAtRegistration = target.Deliveries.Count);
+        Assert.Equal(0, deliveriesAtRegistration);
+        Assert.Equal(["early"], target.Bodies);
+        await host.ReleaseConnectionAsync(connection);
+        Assert.False(host.TryGetQueue(reply.Name, out _));
+    }
+
+    [Fact]
     public async Task Persistent_publish_is_durable_when_its_task_completes()
     {
         await using var fixture = await BrokerFixture.StartAsync();
