@@ -12,9 +12,12 @@ public static class AmqpServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddAmqpFrontend(this IServiceCollection services, AmqpFrontendOptions? options = null)
     {
-        services.AddSingleton(provider => new AmqpFrontend(
-            provider.GetRequiredService<Func<Herald.Broker.Broker>>(), options ?? new AmqpFrontendOptions(),
-            provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(provider =>
+        {
+            var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
+            return new AmqpFrontend(provider.GetRequiredService<Func<Herald.Broker.Broker>>(), options ?? new AmqpFrontendOptions(),
+                loggerFactory, Messaging.BrokerChannelMethods.Factory(loggerFactory));
+        });
         return services;
     }
 }

@@ -103,11 +103,11 @@ public sealed class DeliverySession
         {
             if (_closed)
             {
-                throw new MessagingException(MessagingError.CommandInvalid, "COMMAND_INVALID - the channel is closed");
+                throw new MessagingException(MessagingError.CommandInvalid, "the channel is closed");
             }
             if (_consumers.ContainsKey(tag))
             {
-                throw new MessagingException(MessagingError.NotAllowed, $"NOT_ALLOWED - attempt to reuse consumer tag '{tag}'");
+                throw new MessagingException(MessagingError.NotAllowed, $"attempt to reuse consumer tag '{tag}'");
             }
             // Registered before the queue may deliver, so a delivery never arrives for an unknown tag.
             _consumers[tag] = null!;
@@ -293,7 +293,7 @@ public sealed class DeliverySession
                 (!multiple && _window[(int)index] is null))
             {
                 throw new MessagingException(MessagingError.UnknownDeliveryTag,
-                    $"PRECONDITION_FAILED - unknown delivery tag {deliveryTag}");
+                    $"unknown delivery tag {deliveryTag}");
             }
             var from = multiple ? _head : (int)index;
             for (var i = from; i <= index; i++)

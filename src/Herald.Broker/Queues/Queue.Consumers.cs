@@ -26,13 +26,13 @@ public sealed partial class Queue
         {
             if (IsDeleted)
             {
-                throw MessagingException.NotFound($"NOT_FOUND - no queue '{Name}' in vhost '{_host.Name}'");
+                throw MessagingException.NotFound($"no queue '{Name}' in vhost '{_host.Name}'");
             }
             CheckOwner(connection);
             if (_consumers.Length > 0 && (exclusive || _consumers[0].Exclusive))
             {
                 throw new MessagingException(MessagingError.AccessRefused,
-                    $"ACCESS_REFUSED - queue '{Name}' in vhost '{_host.Name}' in exclusive use");
+                    $"queue '{Name}' in vhost '{_host.Name}' in exclusive use");
             }
             consumer = new QueueConsumer(this, session, tag, noAck, exclusive, priority, prefetchCount, arguments);
             Volatile.Write(ref _consumers, [.. _consumers, consumer]);
@@ -82,7 +82,7 @@ public sealed partial class Queue
         if (Owner is not null && !ReferenceEquals(Owner, connection))
         {
             throw new MessagingException(MessagingError.ResourceLocked,
-                $"RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '{Name}' in vhost '{_host.Name}'. " +
+                $"cannot obtain exclusive access to locked queue '{Name}' in vhost '{_host.Name}'. " +
                 "It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.");
         }
     }

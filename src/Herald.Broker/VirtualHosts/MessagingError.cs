@@ -33,7 +33,10 @@ public enum MessagingError
     NotImplemented,
 }
 
-/// <summary>A failed exchange/queue/delivery operation; <see cref="Error"/> says which neutral error it is.</summary>
+/// <summary>
+/// A failed exchange/queue/delivery operation; <see cref="Error"/> says which neutral error it is. The message is
+/// RabbitMQ's reply text without the reply-code name (a front end prefixes it: <c>NOT_FOUND - no queue 'q' in vhost '/'</c>).
+/// </summary>
 public sealed class MessagingException : Exception
 {
     public MessagingException(MessagingError error, string message)

@@ -28,7 +28,7 @@ public sealed partial class VirtualHost
     {
         if (name.Length == 0)
         {
-            throw new MessagingException(MessagingError.AccessRefused, "ACCESS_REFUSED - operation not permitted on the default exchange");
+            throw new MessagingException(MessagingError.AccessRefused, "operation not permitted on the default exchange");
         }
         return _exchanges.TryGetValue(name, out var exchange) ? exchange : throw NoExchange(name);
     }
@@ -38,7 +38,7 @@ public sealed partial class VirtualHost
     {
         if (sourceName.Length == 0)
         {
-            throw new MessagingException(MessagingError.AccessRefused, "ACCESS_REFUSED - operation not permitted on the default exchange");
+            throw new MessagingException(MessagingError.AccessRefused, "operation not permitted on the default exchange");
         }
         await _changeLock.WaitAsync(cancellationToken);
         try
@@ -51,7 +51,7 @@ public sealed partial class VirtualHost
             if (source.Type == ExchangeType.Headers && HeadersRouter.ParseMatchMode(arguments) is null)
             {
                 throw MessagingException.Precondition(
-                    $"PRECONDITION_FAILED - Invalid x-match field value {(arguments.TryGetValue("x-match", out var mode) ? mode : null)}; expected all, any, all-with-x, or any-with-x");
+                    $"Invalid x-match field value {(arguments.TryGetValue("x-match", out var mode) ? mode : null)}; expected all, any, all-with-x, or any-with-x");
             }
             Binding? existing = null;
             foreach (var binding in source.Bindings)

@@ -17,11 +17,11 @@ public sealed partial class VirtualHost
         }
         if (name.Length == 0)
         {
-            throw new MessagingException(MessagingError.AccessRefused, "ACCESS_REFUSED - operation not permitted on the default exchange");
+            throw new MessagingException(MessagingError.AccessRefused, "operation not permitted on the default exchange");
         }
         if (!ExchangeTypes.TryParse(typeName, out var type))
         {
-            throw new MessagingException(MessagingError.CommandInvalid, $"COMMAND_INVALID - unknown exchange type '{typeName}'");
+            throw new MessagingException(MessagingError.CommandInvalid, $"unknown exchange type '{typeName}'");
         }
         await _changeLock.WaitAsync(cancellationToken);
         try
@@ -34,7 +34,7 @@ public sealed partial class VirtualHost
             if (name.StartsWith("amq.", StringComparison.Ordinal))
             {
                 throw new MessagingException(MessagingError.AccessRefused,
-                    $"ACCESS_REFUSED - exchange name '{name}' contains reserved prefix 'amq.*'");
+                    $"exchange name '{name}' contains reserved prefix 'amq.*'");
             }
             var exchange = new Exchange(name, type, durable, autoDelete, @internal, arguments);
             if (durable)
@@ -59,8 +59,8 @@ public sealed partial class VirtualHost
         if (name.Length == 0 || name.StartsWith("amq.", StringComparison.Ordinal))
         {
             throw new MessagingException(MessagingError.AccessRefused,
-                name.Length == 0 ? "ACCESS_REFUSED - operation not permitted on the default exchange"
-                    : $"ACCESS_REFUSED - exchange name '{name}' contains reserved prefix 'amq.*'");
+                name.Length == 0 ? "operation not permitted on the default exchange"
+                    : $"exchange name '{name}' contains reserved prefix 'amq.*'");
         }
         await _changeLock.WaitAsync(cancellationToken);
         try
@@ -71,7 +71,7 @@ public sealed partial class VirtualHost
             }
             if (ifUnused && exchange.HasBindings)
             {
-                throw MessagingException.Precondition($"PRECONDITION_FAILED - exchange '{name}' in vhost '{Name}' in use");
+                throw MessagingException.Precondition($"exchange '{name}' in vhost '{Name}' in use");
             }
             await DeleteExchangeLockedAsync(exchange, cancellationToken);
         }
@@ -123,7 +123,7 @@ public sealed partial class VirtualHost
             : existing.Internal != @internal ? ("internal", Flag(@internal), Flag(existing.Internal))
             : ("arguments", "different arguments", "other arguments");
         throw MessagingException.Precondition(
-            $"PRECONDITION_FAILED - inequivalent arg '{field}' for exchange '{existing.Name}' in vhost '{Name}': received '{received}' but current is '{current}'");
+            $"inequivalent arg '{field}' for exchange '{existing.Name}' in vhost '{Name}': received '{received}' but current is '{current}'");
     }
 
     private static string Flag(bool value) => value ? "true" : "false";

@@ -26,7 +26,7 @@ public sealed partial class VirtualHost
         if (name.StartsWith("amq.", StringComparison.Ordinal))
         {
             throw new MessagingException(MessagingError.AccessRefused,
-                $"ACCESS_REFUSED - queue name '{name}' contains reserved prefix 'amq.*'");
+                $"queue name '{name}' contains reserved prefix 'amq.*'");
         }
         var settings = QueueSettings.Parse(arguments);
         await _changeLock.WaitAsync(cancellationToken);
@@ -42,7 +42,7 @@ public sealed partial class VirtualHost
                 if (!existing.IsEquivalent(durable, exclusive, autoDelete, arguments))
                 {
                     throw MessagingException.Precondition(
-                        $"PRECONDITION_FAILED - inequivalent arg for queue '{name}' in vhost '{Name}': the declared durable, exclusive, auto_delete or arguments differ from the existing queue's");
+                        $"inequivalent arg for queue '{name}' in vhost '{Name}': the declared durable, exclusive, auto_delete or arguments differ from the existing queue's");
                 }
                 existing.Touch();
                 return new QueueDeclareResult(existing, existing.MessageCount, existing.ConsumerCount);
@@ -112,11 +112,11 @@ public sealed partial class VirtualHost
         queue.CheckOwner(connection);
         if (ifUnused && queue.ConsumerCount > 0)
         {
-            throw MessagingException.Precondition($"PRECONDITION_FAILED - queue '{name}' in vhost '{Name}' in use");
+            throw MessagingException.Precondition($"queue '{name}' in vhost '{Name}' in use");
         }
         if (ifEmpty && queue.MessageCount > 0)
         {
-            throw MessagingException.Precondition($"PRECONDITION_FAILED - queue '{name}' in vhost '{Name}' not empty");
+            throw MessagingException.Precondition($"queue '{name}' in vhost '{Name}' not empty");
         }
         var count = queue.MessageCount;
         await DeleteQueueCoreAsync(queue, "deleted by a client", cancellationToken);

@@ -90,9 +90,9 @@ public sealed partial class VirtualHost
     public static string RandomName() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private MessagingException NoQueue(string name) => MessagingException.NotFound($"NOT_FOUND - no queue '{name}' in vhost '{Name}'");
+    private MessagingException NoQueue(string name) => MessagingException.NotFound($"no queue '{name}' in vhost '{Name}'");
 
-    private MessagingException NoExchange(string name) => MessagingException.NotFound($"NOT_FOUND - no exchange '{name}' in vhost '{Name}'");
+    private MessagingException NoExchange(string name) => MessagingException.NotFound($"no exchange '{name}' in vhost '{Name}'");
 
     /// <summary>Flushes acknowledgement snapshots (clean shutdown).</summary>
     internal void Close()

@@ -39,6 +39,9 @@ public sealed class AmqpChannel
 
     public Herald.Broker.Broker Broker => _connection.Frontend.Broker;
 
+    /// <summary>The connection: owner of exclusive queues and direct reply-to queues.</summary>
+    internal AmqpConnection Connection => _connection;
+
     /// <summary>False after the client sent channel.flow(active=false): deliveries to this channel should pause.</summary>
     public bool IsFlowActive { get; internal set; } = true;
 

@@ -342,6 +342,7 @@ internal sealed partial class AmqpConnection
         try
         {
             await CloseAllChannelsAsync();
+            await Messaging.BrokerChannelMethods.ConnectionClosedAsync(this);
         }
         catch (Exception e)
         {
