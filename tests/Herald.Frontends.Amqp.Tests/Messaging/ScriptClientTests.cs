@@ -33,6 +33,15 @@ public sealed class ScriptClientTests
     }
 
     [Fact]
+    public async Task Pika_basic_recover_redelivers_and_internal_exchanges_refuse_publishes()
+    {
+        await using var node = await MessagingNode.StartAsync();
+        var result = await ScriptClients.PikaAsync(node.Port, "recover_and_internal");
+        Assert.Equal([false, true], result.GetProperty("redelivered").EnumerateArray().Select(e => e.GetBoolean()));
+        Assert.Equal(403, result.GetProperty("internal").GetInt32());
+    }
+
+    [Fact]
     public async Task Amqplib_confirm_channel_and_competing_consumers_with_prefetch()
     {
         await using var node = await MessagingNode.StartAsync();

@@ -87,4 +87,31 @@ def topic_and_dead_letter():
     connection.close()
 
 
-{"work_queue": work_queue, "topic_and_dead_letter": topic_and_dead_letter}[scenario]()
+def recover_and_internal():
+    """basic.recover redelivers unacked messages; publishing to an internal exchange closes the channel with 403."""
+    connection = pika.BlockingConnection(params)
+    channel = connection.channel()
+    queue = channel.queue_declare("pika-recover-" + unique).method.queue
+    channel.basic_publish("", queue, b"again")
+    deliveries = []
+    channel.basic_consume(queue, lambda ch, method, properties, body: deliveries.append(method.redelivered))
+    deadline = time.time() + 10
+    while not deliveries and time.time() < deadline:
+        connection.process_data_events(time_limit=0.05)
+    channel.basic_recover(requeue=True)
+    while len(deliveries) < 2 and time.time() < deadline:
+        connection.process_data_events(time_limit=0.05)
+
+    inner = "pika-internal-" + unique
+    channel.exchange_declare(inner, "fanout", internal=True)
+    refused = None
+    try:
+        channel.basic_publish(inner, "", b"x")
+        channel.queue_declare("", exclusive=True)
+    except pika.exceptions.ChannelClosedByBroker as error:
+        refused = error.reply_code
+    print(json.dumps({"redelivered": deliveries, "internal": refused}))
+    connection.close()
+
+
+{"work_queue": work_queue, "topic_and_dead_letter": topic_and_dead_letter, "recover_and_internal": recover_and_internal}[scenario]()
