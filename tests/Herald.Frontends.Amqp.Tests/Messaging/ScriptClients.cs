@@ -4,9 +4,10 @@ using Herald.TestKit;
 namespace Herald.Frontends.Amqp.Tests.Messaging;
 
 /// <summary>
-/// Runs the pika and amqplib scenario scripts in <c>Messaging/clients</c> (copied next to the tests) against a port
-/// and parses the JSON line they print. pika is the Debian package (system Python by absolute path); amqplib is
-/// installed by <c>npm ci</c> in <c>Messaging/clients/node</c> (run-tests does it).
+/// Runs the pika and amqplib messaging scenario scripts (<c>clients/python/pika_messaging.py</c>,
+/// <c>clients/node/messaging_scenarios.cjs</c>, in the source tree) against a port and parses the JSON line they
+/// print. pika is the Debian package (system Python by absolute path); amqplib is installed by <c>npm ci</c> in
+/// <c>clients/node</c> (run-tests does it).
 /// </summary>
 internal static class ScriptClients
 {
@@ -22,21 +23,21 @@ internal static class ScriptClients
         {
             if (File.Exists(Path.Combine(directory.FullName, "Herald.slnx")))
             {
-                return Path.Combine(directory.FullName, "tests", "Herald.Frontends.Amqp.Tests", "Messaging", "clients");
+                return Path.Combine(directory.FullName, "tests", "Herald.Frontends.Amqp.Tests", "clients");
             }
         }
         throw new InvalidOperationException("The repository root (Herald.slnx) is not above the test binaries.");
     }
 
     public static Task<JsonElement> PikaAsync(int port, string scenario) =>
-        RunAsync(SystemPython, [Path.Combine(ClientsDirectory, "pika_scenarios.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), scenario, Unique()], null);
+        RunAsync(SystemPython, [Path.Combine(ClientsDirectory, "python", "pika_messaging.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), scenario, Unique()], null);
 
     public static Task<JsonElement> AmqplibAsync(int port, string scenario)
     {
         var node = Path.Combine(ClientsDirectory, "node");
         Assert.True(Directory.Exists(Path.Combine(node, "node_modules", "amqplib")),
             $"amqplib is missing: run 'npm ci' in {node} (./run-tests does)");
-        return RunAsync("node", [Path.Combine(node, "scenarios.js"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), scenario, Unique()], node);
+        return RunAsync("node", [Path.Combine(node, "messaging_scenarios.cjs"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), scenario, Unique()], node);
     }
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..8];

@@ -30,6 +30,7 @@ async function workQueueWithConfirms() {
   for (let i = 0; i < 200 && bodies.length < 50; i++) {
     await sleep(50);
   }
+  await sleep(200); // let the last acks (sent a moment after each delivery) go out before closing
   console.log(JSON.stringify({ counts, all: bodies.sort() }));
   await connection.close();
 }
