@@ -87,7 +87,7 @@ internal sealed partial class AmqpConnection
         }
         catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
         {
-            // The client went away, or the heartbeat monitor aborted the connection (it logged why).
+            // The client went away.
         }
         catch (Exception e)
         {
@@ -132,6 +132,10 @@ internal sealed partial class AmqpConnection
         while (true)
         {
             var result = await input.ReadAsync(_readDeadline.Token);
+            if (result.IsCanceled && _heartbeatTimedOut)
+            {
+                return;
+            }
             Interlocked.Exchange(ref _lastReceiveTimestamp, Frontend.Clock.GetTimestamp());
             var buffer = result.Buffer;
             var keepGoing = true;
