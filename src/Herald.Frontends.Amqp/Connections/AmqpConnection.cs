@@ -268,9 +268,11 @@ internal sealed partial class AmqpConnection
     /// Sends connection.close and enters the closing phase: channels end now, and the read loop waits at most
     /// <see cref="AmqpFrontendOptions.CloseTimeout"/> for the client's close-ok.
     /// </summary>
-    private async ValueTask BeginCloseAsync(AmqpReplyCode code, string text, ushort classId, ushort methodId)
+    private async ValueTask BeginCloseAsync(AmqpReplyCode code, string text, ushort classId, ushort methodId, string? detail = null)
     {
-        Logger.LogWarning("AMQP connection {Id} from {Remote}: closing with {Code} {Text}", Id, Remote, (ushort)code, text);
+        // The one log line about this client: what it is told and, when the reply hides it, why.
+        Logger.LogWarning("AMQP connection {Id} from {Remote}: closing with {Code} {Text}{Detail}", Id, Remote, (ushort)code, text,
+            detail is null ? "" : $" ({detail})");
         _phase = ConnectionPhase.Closing;
         await CloseAllChannelsAsync();
         await Output.SendMethodAsync(0, new ConnectionClose
