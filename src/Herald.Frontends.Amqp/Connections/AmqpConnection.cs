@@ -190,6 +190,13 @@ internal sealed partial class AmqpConnection
             await BeginCloseAsync(e.ReplyCode, $"{AmqpReplyCodes.Name(e.ReplyCode)} - {e.Message}", 0, 0);
             return true;
         }
+        catch (Exception e) when (_phase != ConnectionPhase.Closing && e is not (OperationCanceledException or IOException or ConnectionResetException))
+        {
+            // A bug in a handler: the client hears 541 INTERNAL_ERROR, the log gets the stack trace.
+            Logger.LogError(e, "AMQP connection {Id} from {Remote}: handling a frame on channel {Channel} failed", Id, Remote, frame.Channel);
+            await BeginCloseAsync(AmqpReplyCode.InternalError, "INTERNAL_ERROR", 0, 0);
+            return true;
+        }
     }
 
     private ValueTask<bool> HandleFrameAsync(AmqpFrame frame)
