@@ -113,9 +113,8 @@ internal sealed partial class AmqpConnection
         var text = $"Login was refused using authentication mechanism {startOk.Mechanism}. For details see the broker logfile.";
         if (failureClose)
         {
-            Logger.LogWarning("AMQP connection {Id} from {Remote}: {Refusal}", Id, Remote, refusal);
             await BeginCloseAsync(AmqpReplyCode.AccessRefused, $"ACCESS_REFUSED - {text}",
-                ConnectionStartOk.ProtocolClassId, ConnectionStartOk.ProtocolMethodId);
+                ConnectionStartOk.ProtocolClassId, ConnectionStartOk.ProtocolMethodId, refusal);
             return true;
         }
         Logger.LogWarning("AMQP connection {Id} from {Remote}: {Refusal}; closing the socket", Id, Remote, refusal);

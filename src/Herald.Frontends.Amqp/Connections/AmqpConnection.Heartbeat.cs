@@ -10,6 +10,8 @@ namespace Herald.Frontends.Amqp.Connections;
 /// </summary>
 internal sealed partial class AmqpConnection
 {
+    private volatile bool _heartbeatTimedOut;
+
     private void StartHeartbeats(TimeSpan interval) => _heartbeatLoop = HeartbeatLoopAsync(interval, _lifetime.Token);
 
     private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken cancellation)
@@ -25,8 +27,10 @@ internal sealed partial class AmqpConnection
                 {
                     Logger.LogWarning("AMQP connection {Id} from {Remote}: missed heartbeats from client, timeout: {Seconds}s; closing",
                         Id, Remote, interval.TotalSeconds);
+                    // Wake the read loop, which ends the connection and closes the socket (a FIN, as RabbitMQ does).
+                    _heartbeatTimedOut = true;
                     Output.Close();
-                    _transport.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("missed heartbeats"));
+                    _transport.Transport.Input.CancelPendingRead();
                     return;
                 }
                 if (clock.GetElapsedTime(Output.LastSendTimestamp) >= half)

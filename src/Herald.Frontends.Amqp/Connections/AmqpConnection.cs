@@ -87,7 +87,7 @@ internal sealed partial class AmqpConnection
         }
         catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
         {
-            // The client went away, or the heartbeat monitor aborted the connection (it logged why).
+            // The client went away.
         }
         catch (Exception e)
         {
@@ -132,6 +132,10 @@ internal sealed partial class AmqpConnection
         while (true)
         {
             var result = await input.ReadAsync(_readDeadline.Token);
+            if (result.IsCanceled && _heartbeatTimedOut)
+            {
+                return;
+            }
             Interlocked.Exchange(ref _lastReceiveTimestamp, Frontend.Clock.GetTimestamp());
             var buffer = result.Buffer;
             var keepGoing = true;
@@ -184,6 +188,13 @@ internal sealed partial class AmqpConnection
         {
             // Malformed arguments inside a well-framed method (502 SYNTAX_ERROR) or content header (501).
             await BeginCloseAsync(e.ReplyCode, $"{AmqpReplyCodes.Name(e.ReplyCode)} - {e.Message}", 0, 0);
+            return true;
+        }
+        catch (Exception e) when (_phase != ConnectionPhase.Closing && e is not (OperationCanceledException or IOException or ConnectionResetException))
+        {
+            // A bug in a handler: the client hears 541 INTERNAL_ERROR, the log gets the stack trace.
+            Logger.LogError(e, "AMQP connection {Id} from {Remote}: handling a frame on channel {Channel} failed", Id, Remote, frame.Channel);
+            await BeginCloseAsync(AmqpReplyCode.InternalError, "INTERNAL_ERROR", 0, 0);
             return true;
         }
     }
@@ -264,9 +275,11 @@ internal sealed partial class AmqpConnection
     /// Sends connection.close and enters the closing phase: channels end now, and the read loop waits at most
     /// <see cref="AmqpFrontendOptions.CloseTimeout"/> for the client's close-ok.
     /// </summary>
-    private async ValueTask BeginCloseAsync(AmqpReplyCode code, string text, ushort classId, ushort methodId)
+    private async ValueTask BeginCloseAsync(AmqpReplyCode code, string text, ushort classId, ushort methodId, string? detail = null)
     {
-        Logger.LogWarning("AMQP connection {Id} from {Remote}: closing with {Code} {Text}", Id, Remote, (ushort)code, text);
+        // The one log line about this client: what it is told and, when the reply hides it, why.
+        Logger.LogWarning("AMQP connection {Id} from {Remote}: closing with {Code} {Text}{Detail}", Id, Remote, (ushort)code, text,
+            detail is null ? "" : $" ({detail})");
         _phase = ConnectionPhase.Closing;
         await CloseAllChannelsAsync();
         await Output.SendMethodAsync(0, new ConnectionClose

@@ -24,68 +24,37 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
 
     public long LastSendTimestamp => Interlocked.Read(ref _lastSendTimestamp);
 
-    public async ValueTask SendProtocolHeaderAsync()
-    {
-        await _lock.WaitAsync();
-        try
-        {
-            if (!_closed)
-            {
-                AmqpFrameWriter.WriteProtocolHeader(writer);
-                await FlushAsync();
-            }
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    public ValueTask SendProtocolHeaderAsync() =>
+        SendAsync(0, static (output, _, _) => AmqpFrameWriter.WriteProtocolHeader(output));
 
-    public async ValueTask SendHeartbeatAsync()
-    {
-        await _lock.WaitAsync();
-        try
-        {
-            if (!_closed)
-            {
-                AmqpFrameWriter.WriteHeartbeat(writer);
-                await FlushAsync();
-            }
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    public ValueTask SendHeartbeatAsync() =>
+        SendAsync(0, static (output, _, _) => AmqpFrameWriter.WriteHeartbeat(output));
 
-    public async ValueTask SendMethodAsync<TMethod>(ushort channel, TMethod method) where TMethod : struct, IAmqpMethod
-    {
-        await _lock.WaitAsync();
-        try
-        {
-            if (!_closed)
-            {
-                AmqpFrameWriter.WriteMethod(writer, channel, method);
-                await FlushAsync();
-            }
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    public ValueTask SendMethodAsync<TMethod>(ushort channel, TMethod method) where TMethod : struct, IAmqpMethod =>
+        SendAsync((channel, method), static (output, state, _) => AmqpFrameWriter.WriteMethod(output, state.channel, state.method));
 
-    public async ValueTask SendContentAsync<TMethod>(ushort channel, TMethod method, ReadOnlyMemory<byte> propertyBytes, ReadOnlySequence<byte> body)
-        where TMethod : struct, IAmqpMethod
+    /// <summary>A content-bearing method, its content header and its body frames, with nothing in between.</summary>
+    public ValueTask SendContentAsync<TMethod>(ushort channel, TMethod method, ReadOnlyMemory<byte> propertyBytes, ReadOnlySequence<byte> body)
+        where TMethod : struct, IAmqpMethod =>
+        SendAsync((channel, method, propertyBytes, body), static (output, state, frameMax) =>
+        {
+            AmqpFrameWriter.WriteMethod(output, state.channel, state.method);
+            AmqpFrameWriter.WriteContentHeader(output, state.channel, TMethod.ProtocolClassId, (ulong)state.body.Length, state.propertyBytes.Span);
+            AmqpFrameWriter.WriteBody(output, state.channel, state.body, frameMax);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="write"/> (given the pipe, the state and the frame-max) under the lock and flushes. The
+    /// writers are static lambdas, so a send allocates no delegate.
+    /// </summary>
+    private async ValueTask SendAsync<TState>(TState state, Action<PipeWriter, TState, uint> write)
     {
         await _lock.WaitAsync();
         try
         {
             if (!_closed)
             {
-                AmqpFrameWriter.WriteMethod(writer, channel, method);
-                AmqpFrameWriter.WriteContentHeader(writer, channel, TMethod.ProtocolClassId, (ulong)body.Length, propertyBytes.Span);
-                AmqpFrameWriter.WriteBody(writer, channel, body, FrameMax);
+                write(writer, state, FrameMax);
                 await FlushAsync();
             }
         }
