@@ -131,17 +131,23 @@ public sealed class RawSocketTests(HeraldNode node) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_complete_publish_reaches_the_channel_handler_which_answers_540_until_the_broker_implements_it()
+    public async Task A_complete_publish_split_over_body_frames_reaches_the_broker_and_comes_back_as_a_return()
     {
         await using var client = await RawAmqpClient.OpenAsync(node.Port);
         await client.OpenChannelAsync(1);
-        await client.SendMethodAsync(1, new BasicPublish { RoutingKey = "k" });
+        // Mandatory and routed nowhere: the broker sends the assembled message back with basic.return 312 NO_ROUTE.
+        await client.SendMethodAsync(1, new BasicPublish { RoutingKey = "nobody-" + Guid.NewGuid().ToString("N"), Mandatory = true });
         await client.SendContentHeaderAsync(1, 5);
         await client.SendFrameAsync(AmqpConstants.FrameBody, 1, [1, 2]);
         await client.SendFrameAsync(AmqpConstants.FrameBody, 1, [3, 4, 5]);
 
-        var close = await client.ExpectConnectionCloseAsync(AmqpReplyCode.NotImplemented);
-        Assert.Equal("NOT_IMPLEMENTED - basic.publish is not implemented", close.ReplyText);
+        var returned = await client.ExpectMethodAsync<BasicReturn>(1);
+        Assert.Equal(((ushort)AmqpReplyCode.NoRoute, "NO_ROUTE"), (returned.ReplyCode, returned.ReplyText));
+        var header = await client.ReadFrameAsync();
+        Assert.Equal(AmqpConstants.FrameHeader, header!.Value.Type);
+        var body = await client.ReadFrameAsync();
+        Assert.Equal(AmqpConstants.FrameBody, body!.Value.Type);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, body.Value.Payload);
     }
 
     [Fact]
