@@ -3,6 +3,7 @@ using Herald.Broker.Producers;
 using Herald.Broker.PubSub;
 using Herald.Broker.Streams;
 using Herald.Broker.Topics;
+using Herald.Broker.VirtualHosts;
 using Herald.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -29,6 +30,7 @@ public sealed class Broker : IAsyncDisposable
             loggerFactory.CreateLogger<GroupCoordinator>());
         Lag = new GroupLag(Topics, Groups.Offsets, clock);
         Streams = new StreamStore(storage, Topics, clock, loggerFactory.CreateLogger<StreamStore>());
+        VirtualHosts = new VirtualHostRegistry(storage, clock, loggerFactory);
     }
 
     /// <summary>The node's storage engine: logs and the metadata store.</summary>
@@ -60,21 +62,26 @@ public sealed class Broker : IAsyncDisposable
     /// <summary>Redis stream keys: each a single-partition topic plus its consumer groups.</summary>
     public StreamStore Streams { get; }
 
+    /// <summary>Virtual hosts with their exchanges, queues and bindings: what AMQP clients use.</summary>
+    public VirtualHostRegistry VirtualHosts { get; }
+
     /// <summary>The cluster's stable id (persisted at first start); set by <see cref="StartAsync"/>.</summary>
     public string ClusterId { get; private set; } = "";
 
-    /// <summary>Loads persisted state (cluster id, topics, committed offsets); called once, before any front end serves.</summary>
+    /// <summary>Loads persisted state (cluster id, topics, committed offsets, virtual hosts); called once, before any front end serves.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ClusterId = await ClusterIdentity.LoadOrCreateAsync(Storage.Metadata, cancellationToken);
         await Topics.LoadAsync(cancellationToken);
         Groups.Load();
         await Streams.LoadAsync(cancellationToken);
+        await VirtualHosts.LoadAsync(cancellationToken);
     }
 
     public ValueTask DisposeAsync()
     {
         Groups.Dispose();
+        VirtualHosts.Close();
         return ValueTask.CompletedTask;
     }
 }

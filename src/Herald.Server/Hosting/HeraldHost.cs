@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using Herald.Frontends.Kafka;
+using Herald.Frontends.Amqp;
 using Herald.Frontends.Resp;
 using Herald.Server.Broker;
 using Herald.Server.Health;
@@ -124,6 +125,7 @@ internal static class HeraldHost
             AdvertisedHost = options.KafkaAdvertisedHost.Length > 0 ? options.KafkaAdvertisedHost : null,
             AdvertisedPort = options.KafkaAdvertisedPort > 0 ? options.KafkaAdvertisedPort : null,
         });
+        builder.Services.AddAmqpFrontend();
         builder.Services.AddRespFrontend();
         if (mode == HeraldHostMode.Embedded)
         {

@@ -1,3 +1,4 @@
+using Herald.Frontends.Amqp;
 using Herald.Frontends.Kafka;
 using Herald.Frontends.Resp;
 
@@ -14,6 +15,7 @@ internal static class HeraldListeners
     [
         ProtocolListener.Http("http", o => o.HttpPort),
         ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort),
+        ProtocolListener.ForConnectionHandler<AmqpConnectionHandler>("amqp", o => o.AmqpPort),
         ProtocolListener.ForConnectionHandler<RespConnectionHandler>("resp", o => o.RespPort),
     ];
 }

@@ -1,0 +1,145 @@
+using Herald.Broker.Messages;
+using Herald.Primitives;
+using Herald.Primitives.Records;
+using Herald.Storage.Log;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Broker.Queues;
+
+public sealed partial class Queue
+{
+    private const int RecoveryReadBytes = 1024 * 1024;
+    private long _settledSinceLogStartCheck;
+
+    /// <summary>The storage log names of a durable queue: its messages and its acknowledgement state.</summary>
+    internal static (string Messages, string Acks) LogNamesFor(Guid id) =>
+        ($"{LogNamePrefix}{id:N}", $"{LogNamePrefix}{id:N}-acks");
+
+    internal const string LogNamePrefix = "amqp-queue.";
+
+    /// <summary>Options for a queue's message log: no time or size retention (only settled segments go).</summary>
+    internal static LogOptions MessageLogOptions(LogOptions baseline) => baseline with
+    {
+        RetentionTime = null,
+        RetentionBytes = null,
+        Cleanup = CleanupPolicy.Delete,
+    };
+
+    /// <summary>
+    /// Rebuilds the ready messages from the log after a restart: every persistent record not settled, in offset
+    /// order. Transient records are settled now, as RabbitMQ drops transient messages at restart.
+    /// </summary>
+    internal void Recover()
+    {
+        if (_log is null || _acks is null)
+        {
+            return;
+        }
+        _acks.Load();
+        var transient = new List<long>();
+        var next = new Offset(Math.Max(_log.LogStartOffset.Value, _acks.State.Floor));
+        var buffer = new byte[RecoveryReadBytes];
+        lock (_lock)
+        {
+            while (next < _log.HighWatermark)
+            {
+                using var slice = _log.Read(next, buffer.Length);
+                if (slice.IsEmpty)
+                {
+                    break;
+                }
+                if (buffer.Length < slice.Length)
+                {
+                    buffer = new byte[slice.Length];
+                }
+                var whole = slice.CopyTo(buffer);
+                var p = 0;
+                while (p < whole && RecordBatchHeader.TryRead(buffer.AsSpan(p, whole - p), out var header))
+                {
+                    var size = (int)header.TotalSize;
+                    RecoverBatch(buffer.AsSpan(p, size), header.BaseOffset, next.Value, transient);
+                    next = new Offset(header.LastOffset + 1);
+                    p += size;
+                }
+                if (p == 0)
+                {
+                    break;
+                }
+            }
+            if (transient.Count > 0)
+            {
+                _acks.Settle(transient);
+            }
+            ArmTtlTimerLocked(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        _logger.LogInformation("Recovered {Count} messages in {Queue}", _readyCount, this);
+    }
+
+    private void RecoverBatch(ReadOnlySpan<byte> batch, long baseOffset, long from, List<long> transient)
+    {
+        RecordBatchHeader.TryRead(batch, out var header);
+        var baseTimestamp = header.BaseTimestamp;
+        var reader = new RecordReader(batch[RecordBatch.HeaderSize..]);
+        while (reader.TryReadNext(out var record))
+        {
+            var id = baseOffset + record.OffsetDelta;
+            if (id < from || _acks!.State.Contains(id))
+            {
+                continue;
+            }
+            if (!MessageRecordCodec.IsPersistent(record))
+            {
+                transient.Add(id);
+                continue;
+            }
+            try
+            {
+                var message = MessageRecordCodec.Decode(record, baseTimestamp + record.TimestampDelta);
+                AddReadyLocked(new QueueEntry(this, id, message, LevelOf(message), ExpiryOf(message, message.TimestampMilliseconds)));
+            }
+            catch (Exception e) when (e is FormatException or InvalidCastException or KeyNotFoundException)
+            {
+                _logger.LogError("Queue {Queue}: stored message {Id} is unreadable and is skipped: {Error}", Name, id, e.Message);
+                transient.Add(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves the message log's start up to the settled floor now and then, so retention deletes segments whose
+    /// messages are all settled (never past the high watermark: only durable data may be dropped).
+    /// </summary>
+    private void MaybeAdvanceLogStartLocked()
+    {
+        if (_log is null || ++_settledSinceLogStartCheck < 1024)
+        {
+            return;
+        }
+        _settledSinceLogStartCheck = 0;
+        var floor = Math.Min(_acks!.State.Floor, _log.HighWatermark.Value);
+        if (floor > _log.LogStartOffset.Value)
+        {
+            _log.AdvanceLogStartOffset(new Offset(floor));
+        }
+    }
+
+    /// <summary>Writes a final acknowledgement snapshot (clean shutdown).</summary>
+    internal void Close()
+    {
+        lock (_lock)
+        {
+            DisposeTimersLocked();
+            if (_acks is not null && !IsDeleted)
+            {
+                try
+                {
+                    _acks.WriteSnapshot();
+                }
+                catch (Exception e) when (e is StorageException or IOException)
+                {
+                    _logger.LogWarning("Queue {Queue}: final acknowledgement snapshot failed: {Message}", Name, e.Message);
+                }
+            }
+        }
+    }
+}

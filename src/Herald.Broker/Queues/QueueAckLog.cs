@@ -1,0 +1,188 @@
+using Herald.Primitives;
+using Herald.Primitives.Records;
+using Herald.Storage.Log;
+
+namespace Herald.Broker.Queues;
+
+/// <summary>
+/// The persisted acknowledgement state of a durable queue (DESIGN.md section 4): an append-only log whose records
+/// are either a delta (key <c>d</c>: ranges just settled) or a snapshot (key <c>s</c>: the floor and every range).
+/// Replay applies them in order. Every <see cref="SnapshotEvery"/> deltas a snapshot is written and the log start
+/// moved to it, so retention deletes the segments before it: the state stays small however long the queue lives.
+/// Values are zig-zag varints: start, end pairs (a snapshot starts with the floor). Layout in docs/amqp-mapping.md.
+///
+/// The log is written without fsync (policy Os): losing the last acknowledgements in a power loss only redelivers
+/// those messages (at-least-once), never loses one; a clean shutdown or a kill -9 keeps them. Not thread-safe:
+/// the owning queue calls it under its lock.
+/// </summary>
+internal sealed class QueueAckLog
+{
+    internal const int SnapshotEvery = 4096;
+    private static readonly byte[] DeltaKey = [(byte)'d'];
+    private static readonly byte[] SnapshotKey = [(byte)'s'];
+
+    private readonly PartitionLog _log;
+    private readonly TimeProvider _clock;
+    private readonly RecordBatchBuilder _builder = new(256);
+    private byte[] _scratch = new byte[256];
+    private int _deltasSinceSnapshot;
+
+    public QueueAckLog(PartitionLog log, TimeProvider clock)
+    {
+        _log = log;
+        _clock = clock;
+    }
+
+    public AckRanges State { get; } = new();
+
+    /// <summary>Options for the acknowledgement log: small segments, no time retention, no fsync.</summary>
+    public static LogOptions LogOptionsFor(LogOptions baseline) => baseline with
+    {
+        SegmentSizeBytes = 1024 * 1024,
+        Fsync = FsyncPolicy.Os,
+        RetentionTime = null,
+        RetentionBytes = null,
+        Cleanup = CleanupPolicy.Delete,
+    };
+
+    /// <summary>Replays the log into <see cref="State"/>.</summary>
+    public void Load()
+    {
+        var next = _log.LogStartOffset;
+        var buffer = new byte[64 * 1024];
+        while (next < _log.HighWatermark)
+        {
+            using var slice = _log.Read(next, buffer.Length);
+            if (slice.IsEmpty)
+            {
+                break;
+            }
+            if (buffer.Length < slice.Length)
+            {
+                buffer = new byte[slice.Length];
+            }
+            var whole = slice.CopyTo(buffer);
+            var p = 0;
+            while (p < whole && RecordBatchHeader.TryRead(buffer.AsSpan(p, whole - p), out var header))
+            {
+                var size = (int)header.TotalSize;
+                var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
+                while (reader.TryReadNext(out var record))
+                {
+                    Apply(record);
+                }
+                next = new Offset(header.LastOffset + 1);
+                p += size;
+            }
+            if (p == 0)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Records ids just settled (sorted or not) and writes them as one delta record.</summary>
+    public void Settle(List<long> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        ids.Sort();
+        var length = 0;
+        var i = 0;
+        while (i < ids.Count)
+        {
+            var start = ids[i];
+            var end = start + 1;
+            i++;
+            while (i < ids.Count && ids[i] <= end)
+            {
+                end = Math.Max(end, ids[i] + 1);
+                i++;
+            }
+            State.Add(start, end);
+            length = WritePair(length, start, end);
+        }
+        Append(DeltaKey, length);
+        if (++_deltasSinceSnapshot >= SnapshotEvery)
+        {
+            WriteSnapshot();
+        }
+    }
+
+    /// <summary>Writes the whole state as one record and drops the log before it.</summary>
+    public void WriteSnapshot()
+    {
+        var length = WriteVarLong(0, State.Floor);
+        foreach (var (start, end) in State.Ranges)
+        {
+            length = WritePair(length, start, end);
+        }
+        var offset = Append(SnapshotKey, length);
+        _deltasSinceSnapshot = 0;
+        if (_log.HighWatermark.Value > offset)
+        {
+            _log.AdvanceLogStartOffset(new Offset(offset));
+        }
+    }
+
+    private long Append(byte[] key, int valueLength)
+    {
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        _builder.Reset(now);
+        _builder.Add(0, now, key, keyIsNull: false, _scratch.AsSpan(0, valueLength), valueIsNull: false, 0, default);
+        var appended = _log.Append(_builder.Build().ToArray());
+        return appended.BaseOffset.Value;
+    }
+
+    private void Apply(in Record record)
+    {
+        var value = record.Value;
+        var p = 0;
+        if (record.Key.SequenceEqual(SnapshotKey))
+        {
+            VarInt.TryReadLong(value, out var floor, out var n);
+            p += n;
+            var ranges = new List<(long, long)>();
+            while (p < value.Length && TryReadPair(value, ref p, out var range))
+            {
+                ranges.Add(range);
+            }
+            State.Reset(floor, ranges);
+            return;
+        }
+        while (p < value.Length && TryReadPair(value, ref p, out var range))
+        {
+            State.Add(range.Start, range.End);
+        }
+    }
+
+    private static bool TryReadPair(ReadOnlySpan<byte> value, ref int p, out (long Start, long End) range)
+    {
+        range = default;
+        if (!VarInt.TryReadLong(value[p..], out var start, out var n))
+        {
+            return false;
+        }
+        p += n;
+        if (!VarInt.TryReadLong(value[p..], out var end, out n))
+        {
+            return false;
+        }
+        p += n;
+        range = (start, end);
+        return true;
+    }
+
+    private int WritePair(int length, long start, long end) => WriteVarLong(WriteVarLong(length, start), end);
+
+    private int WriteVarLong(int length, long value)
+    {
+        if (_scratch.Length - length < 10)
+        {
+            Array.Resize(ref _scratch, _scratch.Length * 2);
+        }
+        return length + VarInt.Write(_scratch.AsSpan(length), value);
+    }
+}

@@ -1,0 +1,163 @@
+using Herald.Broker.Messages;
+using Herald.Broker.VirtualHosts;
+using Herald.Frontends.Amqp.Channels;
+using Herald.Protocols.Amqp;
+
+namespace Herald.Frontends.Amqp.Messaging;
+
+/// <summary>basic.publish, mandatory returns, publisher confirms (confirm 85) and transactions (tx 90).</summary>
+internal sealed partial class BrokerChannelMethods
+{
+    private ConfirmTracker? _confirms;
+    private List<(Message Message, bool Mandatory)>? _transactionPublishes;
+    private List<Action>? _transactionSettlements;
+
+    /// <summary>
+    /// basic.publish with its assembled content. The property bytes are kept as sent (copied: the connection reuses
+    /// its buffers); only the reply-to of a direct reply-to request is rewritten to this channel's reply queue.
+    /// </summary>
+    public override ValueTask BasicPublishAsync(BasicPublish method, AmqpContent content)
+    {
+        try
+        {
+            var decoded = content.Properties;
+            byte[] properties;
+            if (decoded.ReplyTo == DirectReplyTo)
+            {
+                if (_replyQueue is null)
+                {
+                    throw new MessagingException(MessagingError.PreconditionFailed, "fast reply consumer does not exist");
+                }
+                decoded = decoded with { ReplyTo = _replyQueue.Name };
+                properties = ContentProperties.Encode(decoded);
+            }
+            else
+            {
+                properties = content.PropertyBytes.ToArray();
+            }
+            var message = NewMessage(method.Exchange, method.RoutingKey, content.Body.ToArray(), ContentProperties.ToNeutral(properties, decoded));
+            if (_transactionPublishes is not null)
+            {
+                _transactionPublishes.Add((message, method.Mandatory));
+                return ValueTask.CompletedTask;
+            }
+            Publish(message, method.Mandatory);
+            return ValueTask.CompletedTask;
+        }
+        catch (MessagingException e)
+        {
+            throw Failure<BasicPublish>(e);
+        }
+    }
+
+    /// <summary>Routes and stores one message; returns the task a confirm or a commit waits for.</summary>
+    private Task Publish(Message message, bool mandatory)
+    {
+        var result = _host.Publish(message);
+        switch (result.Status)
+        {
+            case PublishStatus.ExchangeNotFound:
+                throw new MessagingException(MessagingError.NotFound, $"no exchange '{message.Exchange}' in vhost '{_host.Name}'");
+            case PublishStatus.ExchangeInternal:
+                throw new MessagingException(MessagingError.AccessRefused,
+                    $"cannot publish to internal exchange '{message.Exchange}' in vhost '{_host.Name}'");
+            case PublishStatus.Unroutable when mandatory:
+                // Sent before the confirm, as RabbitMQ guarantees.
+                SendContent(new BasicReturn
+                {
+                    ReplyCode = (ushort)AmqpReplyCode.NoRoute,
+                    ReplyText = "NO_ROUTE",
+                    Exchange = message.Exchange,
+                    RoutingKey = message.RoutingKey,
+                }, message.Properties.Encoded, message.Body);
+                break;
+        }
+        _confirms?.Track(result.Durable, result.Rejected);
+        return result.Durable;
+    }
+
+    public override async ValueTask ConfirmSelectAsync(ConfirmSelect method)
+    {
+        if (_transactionPublishes is not null)
+        {
+            throw new AmqpChannelException(AmqpReplyCode.PreconditionFailed, "cannot switch from tx to confirm mode",
+                ConfirmSelect.ProtocolClassId, ConfirmSelect.ProtocolMethodId);
+        }
+        _confirms ??= new ConfirmTracker(SendConfirm);
+        if (!method.Nowait)
+        {
+            await Channel.SendMethodAsync(new ConfirmSelectOk());
+        }
+    }
+
+    private void SendConfirm(ulong sequence, bool ack, bool multiple)
+    {
+        if (ack)
+        {
+            Send(new BasicAck { DeliveryTag = sequence, Multiple = multiple });
+        }
+        else
+        {
+            Send(new BasicNack { DeliveryTag = sequence, Multiple = multiple, Requeue = false });
+        }
+    }
+
+    public override async ValueTask TxSelectAsync(TxSelect method)
+    {
+        if (_confirms is not null)
+        {
+            throw new AmqpChannelException(AmqpReplyCode.PreconditionFailed, "cannot switch from confirm to tx mode",
+                TxSelect.ProtocolClassId, TxSelect.ProtocolMethodId);
+        }
+        _transactionPublishes ??= [];
+        _transactionSettlements ??= [];
+        await Channel.SendMethodAsync(new TxSelectOk());
+    }
+
+    /// <summary>
+    /// tx.commit: the buffered publishes are routed and stored, the buffered acknowledgements applied, and commit-ok
+    /// goes out once the persistent messages are durable.
+    /// </summary>
+    public override async ValueTask TxCommitAsync(TxCommit method)
+    {
+        var (publishes, settlements) = TakeTransaction<TxCommit>();
+        var durable = new List<Task>(publishes.Count);
+        try
+        {
+            foreach (var (message, mandatory) in publishes)
+            {
+                durable.Add(Publish(message, mandatory));
+            }
+            foreach (var settle in settlements)
+            {
+                settle();
+            }
+        }
+        catch (MessagingException e)
+        {
+            throw Failure<TxCommit>(e);
+        }
+        await Task.WhenAll(durable);
+        await Channel.SendMethodAsync(new TxCommitOk());
+    }
+
+    public override async ValueTask TxRollbackAsync(TxRollback method)
+    {
+        TakeTransaction<TxRollback>();
+        await Channel.SendMethodAsync(new TxRollbackOk());
+    }
+
+    private (List<(Message Message, bool Mandatory)> Publishes, List<Action> Settlements) TakeTransaction<TMethod>()
+        where TMethod : struct, IAmqpMethod
+    {
+        if (_transactionPublishes is null || _transactionSettlements is null)
+        {
+            throw new AmqpChannelException(AmqpReplyCode.PreconditionFailed, "channel is not transactional",
+                TMethod.ProtocolClassId, TMethod.ProtocolMethodId);
+        }
+        var taken = (_transactionPublishes.ToList(), _transactionSettlements.ToList());
+        _transactionPublishes.Clear();
+        _transactionSettlements.Clear();
+        return taken;
+    }
+}

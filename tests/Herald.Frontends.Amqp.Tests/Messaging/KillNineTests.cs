@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Herald.TestKit;
+using RabbitMQ.Client;
+
+namespace Herald.Frontends.Amqp.Tests.Messaging;
+
+/// <summary>
+/// Durability against a real <c>herald</c> process killed with SIGKILL: every persistent message whose publisher
+/// confirm arrived is in the durable queue after the restart (the confirm goes out only once it is fsynced).
+/// </summary>
+public sealed class KillNineTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private static ProcessRunner StartHerald(string dataDirectory) =>
+        ProcessRunner.StartDotnet(Path.Combine(AppContext.BaseDirectory, "herald.dll"),
+            ["--data-dir", dataDirectory, "--bind", "127.0.0.1", "--kafka-port", "0", "--http-port", "0", "--amqp-port", "0", "--resp-port", "0"]);
+
+    private static async Task<int> WaitForAmqpAsync(ProcessRunner herald)
+    {
+        const string prefix = "herald: amqp listening on ";
+        var line = await herald.WaitForLineAsync(l => l.StartsWith(prefix, StringComparison.Ordinal), StartTimeout);
+        return int.Parse(line[(line.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Confirmed_persistent_messages_survive_kill_minus_9()
+    {
+        using var data = new TempDirectory();
+        const string queue = "kill9-durable";
+        var confirmed = new ConcurrentBag<string>();
+        using (var herald = StartHerald(data.Path))
+        {
+            var port = await WaitForAmqpAsync(herald);
+            var connection = await MessagingNode.Connect(port);
+            var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+            using var stop = new CancellationTokenSource();
+            var publishing = Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var id = $"m{i}";
+                    try
+                    {
+                        await channel.BasicPublishAsync("", queue, false, new BasicProperties { Persistent = true, MessageId = id },
+                            Encoding.UTF8.GetBytes(id));
+                        confirmed.Add(id);
+                    }
+                    catch (Exception) when (stop.IsCancellationRequested || herald.HasExited)
+                    {
+                        return;
+                    }
+                    catch (Exception)
+                    {
+                        return; // the connection died with the broker
+                    }
+                }
+            });
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (confirmed.Count < 1_000 && DateTime.UtcNow < deadline && !publishing.IsCompleted)
+            {
+                await Task.Delay(20);
+            }
+            herald.KillHard();
+            await herald.WaitForExitAsync(StartTimeout);
+            stop.Cancel();
+            await publishing.WaitAsync(TimeSpan.FromSeconds(30));
+            connection.Dispose();
+        }
+        Assert.True(confirmed.Count >= 1_000, $"only {confirmed.Count} confirms before the kill");
+
+        using var restarted = StartHerald(data.Path);
+        var again = await WaitForAmqpAsync(restarted);
+        await using var after = await MessagingNode.Connect(again);
+        await using var consumer = await after.CreateChannelAsync();
+        var stored = new HashSet<string>();
+        while (await consumer.BasicGetAsync(queue, autoAck: true) is { } message)
+        {
+            stored.Add(Encoding.UTF8.GetString(message.Body.Span));
+        }
+        var lost = confirmed.Where(id => !stored.Contains(id)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} of {confirmed.Count} confirmed messages lost, e.g. {string.Join(", ", lost.Take(5))}");
+    }
+}
