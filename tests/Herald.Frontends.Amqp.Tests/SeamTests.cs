@@ -1,16 +1,10 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Herald.Frontends.Amqp.Channels;
-using Herald.Frontends.Amqp.Connections;
 using Herald.Protocols.Amqp;
 using BasicProperties = RabbitMQ.Client.BasicProperties;
 using QueueDeclareOk = Herald.Protocols.Amqp.QueueDeclareOk;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -25,54 +19,23 @@ namespace Herald.Frontends.Amqp.Tests;
 /// </summary>
 public sealed class SeamTests : IAsyncLifetime
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly ConcurrentQueue<string> _events = new();
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _acceptLoop;
+    private AmqpTestListener? _listener;
+
+    private int Port => _listener!.Port;
 
     public Task InitializeAsync()
     {
-        var frontend = new AmqpFrontend(
-            () => throw new InvalidOperationException("this test's handlers do not use the broker"),
-            new AmqpFrontendOptions(), NullLoggerFactory.Instance, channel => new EchoChannelMethods(channel, _events));
-        _listener.Start();
-        _acceptLoop = AcceptAsync(frontend);
+        _listener = new AmqpTestListener(new AmqpFrontendOptions(), channel => new EchoChannelMethods(channel, _events));
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _acceptLoop!.ContinueWith(_ => { }, TaskScheduler.Default);
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync(AmqpFrontend frontend)
-    {
-        var connections = new List<Task>();
-        while (!_stop.IsCancellationRequested)
-        {
-            var socket = await _listener.AcceptSocketAsync(_stop.Token);
-            var stream = new NetworkStream(socket, ownsSocket: true);
-            var context = new DefaultConnectionContext(Guid.NewGuid().ToString())
-            {
-                Transport = new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream)),
-                RemoteEndPoint = socket.RemoteEndPoint,
-            };
-            connections.Add(Task.Run(async () =>
-            {
-                await new AmqpConnection(frontend, context).RunAsync();
-                await stream.DisposeAsync();
-            }));
-        }
-        await Task.WhenAll(connections);
-    }
+    public Task DisposeAsync() => _listener!.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Published_content_reaches_the_handler_and_a_delivery_reaches_the_consumer_unchanged()
     {
-        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = ((IPEndPoint)_listener.LocalEndpoint).Port, AutomaticRecoveryEnabled = false };
+        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = Port, AutomaticRecoveryEnabled = false };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var queue = await channel.QueueDeclareAsync("echo");
@@ -150,7 +113,7 @@ public sealed class SeamTests : IAsyncLifetime
     [Fact]
     public async Task A_soft_channel_exception_closes_only_its_channel()
     {
-        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = ((IPEndPoint)_listener.LocalEndpoint).Port, AutomaticRecoveryEnabled = false };
+        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = Port, AutomaticRecoveryEnabled = false };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
 
@@ -202,12 +165,5 @@ public sealed class SeamTests : IAsyncLifetime
             events.Enqueue("closed");
             return ValueTask.CompletedTask;
         }
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

@@ -13,6 +13,9 @@ namespace Herald.Frontends.Amqp.Channels;
 /// </summary>
 public sealed class AmqpChannel
 {
+    /// <summary>First size of a body buffer: a body up to this size takes one rent.</summary>
+    private const int InitialBodyBufferBytes = 64 * 1024;
+
     private readonly AmqpConnection _connection;
     private byte[]? _methodArguments;
     private int _methodArgumentsLength;
@@ -96,7 +99,8 @@ public sealed class AmqpChannel
                 $"message size {header.BodySize} is larger than configured max size {maxMessageSizeBytes}", _methodClassId, _methodId);
         }
         _header = header;
-        _body = ArrayPool<byte>.Shared.Rent((int)Math.Max(header.BodySize, 1));
+        // The buffer grows with the frames that actually arrive, so announcing a large body reserves nothing.
+        _body = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(header.BodySize, 1, InitialBodyBufferBytes));
         _bodyReceived = 0;
         ContentState = AmqpContentState.ExpectingBody;
         return header.BodySize == 0;
@@ -109,6 +113,14 @@ public sealed class AmqpChannel
         {
             throw new AmqpConnectionException(AmqpReplyCode.UnexpectedFrame,
                 $"content body of more than the {_header.BodySize} bytes its header announced", _methodClassId, _methodId);
+        }
+        var needed = _bodyReceived + (int)payload.Length;
+        if (needed > _body!.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)_body.Length * 2, needed), (long)_header.BodySize));
+            _body.AsSpan(0, _bodyReceived).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_body);
+            _body = larger;
         }
         payload.CopyTo(_body.AsSpan(_bodyReceived));
         _bodyReceived += (int)payload.Length;
