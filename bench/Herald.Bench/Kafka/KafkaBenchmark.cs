@@ -174,8 +174,9 @@ internal sealed class KafkaBenchmark : IBenchCommand
         private static string TopicName(int round, string caseId) => $"r{round}-{caseId}";
 
         /// <summary>
-        /// One unrecorded short run of every produce case, so the broker's JIT tiers, the thread pool and the page
-        /// cache have settled, and so each case's record count can be sized from a rate measured on this machine.
+        /// One unrecorded run of every produce case, so the broker's JIT has reached its optimized tier (a profile of
+        /// a cold herald spends a third of its CPU compiling), the thread pool and the page cache have settled, and
+        /// each case's record count can be sized from a rate measured on this machine.
         /// </summary>
         private async Task WarmUpAsync(HeraldProcess herald, IReadOnlyList<ProduceCase> cases, CancellationToken cancellationToken)
         {
@@ -184,7 +185,7 @@ internal sealed class KafkaBenchmark : IBenchCommand
             foreach (var produceCase in cases)
             {
                 var run = await ProduceAsync(herald, produceCase, TopicName(0, produceCase.Id), 0, cancellationToken,
-                    seconds: Math.Min(0.5, settings.CaseSeconds));
+                    seconds: settings.WarmUpSeconds);
                 Progress($"warm-up {produceCase.Label}: {run.RecordsPerSecond:N0} records/s");
             }
             await DeleteTopicsAsync(herald, topics.Select(t => t.Name), cancellationToken);

@@ -37,6 +37,9 @@ internal sealed record KafkaSettings
 
     public required double LatencySeconds { get; init; }
 
+    /// <summary>Length of the unrecorded warm-up run of each produce case.</summary>
+    public required double WarmUpSeconds { get; init; }
+
     /// <summary>Size of the dd write and the loopback pump of each round.</summary>
     public required long DiskProbeBytes { get; init; }
 
@@ -53,6 +56,7 @@ internal sealed record KafkaSettings
         CaseBytes = (options.CaseMiB ?? (options.Quick ? 128 : 1024)) << 20,
         Rounds = options.Rounds,
         LatencySeconds = options.Quick ? 2 : Math.Max(5, options.Seconds),
+        WarmUpSeconds = options.Quick ? 1 : 2,
         DiskProbeBytes = options.Quick ? 256L << 20 : 1L << 30,
         LoopbackSeconds = options.Quick ? 0.5 : 2,
         Fsync = fsync,

@@ -197,6 +197,8 @@ def latency(args):
             continue
         now = time.perf_counter_ns()
         sent_ns = struct.unpack_from("<q", message.value())[0]
+        if sent_ns < start_ns:
+            continue  # an earlier run's record in a reused topic
         received += 1
         if sent_ns - start_ns >= warmup_ns:
             latencies.append(now - sent_ns)
