@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Herald.Bench.Common;
 using Herald.TestKit;
 
 namespace Herald.Bench.Kafka;
 
 /// <summary>
-/// A real <c>herald</c> process for the benchmark: the Release <c>herald.dll</c> that the project reference copies next
-/// to the benchmark, started with its own data directory, on 127.0.0.1 with every port chosen by the OS, and stopped by
+/// A real <c>herald</c> process for the benchmark: the Release <c>herald.dll</c> that the benchmark's project
+/// reference builds, started with its own data directory, on 127.0.0.1 with every port chosen by the OS, and stopped by
 /// PID (SIGTERM, then SIGKILL if it overruns). <see cref="StartupSeconds"/> runs from starting the process to the
 /// Kafka listener's ready line, which is what the scale goal ("starts up in ≤ 5 s") measures.
 /// The caller disposes it; not thread-safe.
@@ -26,7 +27,9 @@ internal sealed partial class HeraldProcess : IDisposable
         StartupSeconds = startupSeconds;
     }
 
-    public static string AssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "herald.dll");
+    /// <summary>The Release build's herald.dll, which the benchmark's project reference builds (not copies).</summary>
+    public static string AssemblyPath { get; } =
+        Path.Combine(RepositoryPaths.Root, "src", "Herald.Server", "bin", "Release", "net10.0", "herald.dll");
 
     public IPEndPoint Kafka { get; }
 
@@ -40,7 +43,7 @@ internal sealed partial class HeraldProcess : IDisposable
     {
         if (!File.Exists(AssemblyPath))
         {
-            throw new FileNotFoundException($"{AssemblyPath} is missing; build the benchmark (it references Herald.Server).");
+            throw new FileNotFoundException($"{AssemblyPath} is missing; build the benchmark in Release (bench/run does).");
         }
         string[] arguments = ["--data-dir", dataDirectory, "--bind", "127.0.0.1", "--kafka-port", "0", "--resp-port", "0",
             "--amqp-port", "0", "--http-port", "0", "--fsync", fsync];
