@@ -28,6 +28,9 @@ public sealed class StorageEngine : IAsyncDisposable
     private const string LogsDirectoryName = "logs";
     private const string MetadataDirectoryName = "metadata";
 
+    /// <summary>Logs closed at once during shutdown: enough to keep the disk's queue busy, few enough threads.</summary>
+    private const int ParallelCloses = 16;
+
     private readonly StorageEngineOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -216,12 +219,20 @@ public sealed class StorageEngine : IAsyncDisposable
         }
         await _maintenanceTimer.DisposeAsync();
         await _flushTimer.DisposeAsync();
-        var allHealthy = true;
-        foreach (var log in _logs.Values)
-        {
-            allHealthy &= log.IsHealthy;
-            await log.DisposeAsync();
-        }
+        // Closing a log waits on the disk a few times (fsync of the active segment, its indexes, the directory), so
+        // 10,000 partitions closed one after another took minutes (bench/run kafka, scale case). The closes are
+        // independent of each other; side by side, the filesystem commits their fsyncs together.
+        var unhealthy = 0;
+        await Parallel.ForEachAsync(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = ParallelCloses },
+            async (log, _) =>
+            {
+                if (!log.IsHealthy)
+                {
+                    Volatile.Write(ref unhealthy, 1);
+                }
+                await log.DisposeAsync();
+            });
+        var allHealthy = unhealthy == 0;
         _logs.Clear();
         await Metadata.DisposeAsync();
         if (allHealthy)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Herald.Bench.Common;
+using static Herald.Bench.Common.Format;
 using Herald.Storage.Log;
 
 namespace Herald.Bench.Storage;
@@ -246,16 +247,6 @@ internal static class StorageReport
         var target = a.Writers > 1 ? GroupCommitGoal : SequentialGoal;
         return $"≥ {Percent(target)} of dd seq: {(goal.Met ? "met" : "**missed**")}";
     }
-
-    private static string Number(double value) => double.IsNaN(value) ? "—"
-        : value >= 100 ? value.ToString("N0", CultureInfo.InvariantCulture)
-        : value.ToString("F1", CultureInfo.InvariantCulture);
-
-    private static string Percent(double ratio) => double.IsNaN(ratio) ? "—"
-        : (ratio * 100).ToString(ratio < 0.1 ? "F1" : "F0", CultureInfo.InvariantCulture) + "%";
-
-    private static string Ms(double ms) => double.IsNaN(ms) ? "—"
-        : ms < 1 ? ms.ToString("F3", CultureInfo.InvariantCulture) : ms.ToString("F1", CultureInfo.InvariantCulture);
 
     private static string Size(int bytes) => bytes >= 1024 ? $"{bytes / 1024} KiB" : $"{bytes} B";
 }

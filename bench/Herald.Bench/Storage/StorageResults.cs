@@ -72,6 +72,3 @@ internal sealed record AppendSummary(
 internal sealed record ReadSummary(string Case, double GBps, double VsFileRead, double CpuMsPerMB,
     double LookupUsPerCall, double CopyUsPerCall, double ReadAmplification, double FileReadsPerCall,
     IReadOnlyList<double> RunsGBps);
-
-/// <summary>One goal from the issue, checked against one case's median.</summary>
-internal sealed record GoalResult(string Goal, string Case, string Measured, bool Met);
