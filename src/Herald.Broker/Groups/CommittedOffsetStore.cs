@@ -287,54 +287,30 @@ public sealed class CommittedOffsetStore
 
     private void Replay(PartitionLog log)
     {
-        var next = log.LogStartOffset;
-        var buffer = new byte[64 * 1024];
         lock (_gate)
         {
-            while (next < log.HighWatermark)
+            log.ReplayRecords(log.LogStartOffset, (in RecordBatchHeader header, Record record) =>
             {
-                using var slice = log.Read(next, buffer.Length);
-                if (slice.IsEmpty)
+                var offset = header.BaseOffset + record.OffsetDelta;
+                if (TryDecodeGroupStateKey(record.Key, out var stateGroupId))
                 {
-                    break;
-                }
-                if (buffer.Length < slice.Length)
-                {
-                    buffer = new byte[slice.Length];
-                }
-                var whole = slice.CopyTo(buffer);
-                var p = 0;
-                while (p < whole)
-                {
-                    RecordBatchHeader.TryRead(buffer.AsSpan(p), out var header);
-                    var size = (int)header.TotalSize;
-                    var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
-                    while (reader.TryReadNext(out var record))
+                    var state = record.ValueIsNull ? null : TryDecodeGroupStateValue(record.Value);
+                    if (record.ValueIsNull || state is not null)
                     {
-                        if (TryDecodeGroupStateKey(record.Key, out var stateGroupId))
-                        {
-                            var state = record.ValueIsNull ? null : TryDecodeGroupStateValue(record.Value);
-                            if (record.ValueIsNull || state is not null)
-                            {
-                                ApplyGroupState(stateGroupId, state, header.BaseOffset + record.OffsetDelta);
-                            }
-                            continue;
-                        }
-                        if (!TryDecodeKey(record.Key, out var groupId, out var topic, out var partition))
-                        {
-                            continue;
-                        }
-                        CommittedOffset? value = record.ValueIsNull ? null : TryDecodeValue(record.Value);
-                        if (!record.ValueIsNull && value is null)
-                        {
-                            continue;
-                        }
-                        Apply(groupId, topic, partition, value, header.BaseOffset + record.OffsetDelta);
+                        ApplyGroupState(stateGroupId, state, offset);
                     }
-                    next = new Primitives.Offset(header.LastOffset + 1);
-                    p += size;
+                    return;
                 }
-            }
+                if (!TryDecodeKey(record.Key, out var groupId, out var topic, out var partition))
+                {
+                    return;
+                }
+                CommittedOffset? value = record.ValueIsNull ? null : TryDecodeValue(record.Value);
+                if (record.ValueIsNull || value is not null)
+                {
+                    Apply(groupId, topic, partition, value, offset);
+                }
+            });
         }
     }
 

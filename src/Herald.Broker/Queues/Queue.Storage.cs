@@ -37,35 +37,11 @@ public sealed partial class Queue
         }
         _acks.Load();
         var transient = new List<long>();
-        var next = new Offset(Math.Max(_log.LogStartOffset.Value, _acks.State.Floor));
-        var buffer = new byte[RecoveryReadBytes];
+        var from = Math.Max(_log.LogStartOffset.Value, _acks.State.Floor);
         lock (_lock)
         {
-            while (next < _log.HighWatermark)
-            {
-                using var slice = _log.Read(next, buffer.Length);
-                if (slice.IsEmpty)
-                {
-                    break;
-                }
-                if (buffer.Length < slice.Length)
-                {
-                    buffer = new byte[slice.Length];
-                }
-                var whole = slice.CopyTo(buffer);
-                var p = 0;
-                while (p < whole && RecordBatchHeader.TryRead(buffer.AsSpan(p, whole - p), out var header))
-                {
-                    var size = (int)header.TotalSize;
-                    RecoverBatch(buffer.AsSpan(p, size), header.BaseOffset, next.Value, transient);
-                    next = new Offset(header.LastOffset + 1);
-                    p += size;
-                }
-                if (p == 0)
-                {
-                    break;
-                }
-            }
+            _log.ReplayBatches(new Offset(from), (ReadOnlySpan<byte> batch, in RecordBatchHeader header) =>
+                RecoverBatch(batch, header.BaseOffset, from, transient), RecoveryReadBytes);
             if (transient.Count > 0)
             {
                 _acks.Settle(transient);

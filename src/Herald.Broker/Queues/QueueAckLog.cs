@@ -46,40 +46,8 @@ internal sealed class QueueAckLog
     };
 
     /// <summary>Replays the log into <see cref="State"/>.</summary>
-    public void Load()
-    {
-        var next = _log.LogStartOffset;
-        var buffer = new byte[64 * 1024];
-        while (next < _log.HighWatermark)
-        {
-            using var slice = _log.Read(next, buffer.Length);
-            if (slice.IsEmpty)
-            {
-                break;
-            }
-            if (buffer.Length < slice.Length)
-            {
-                buffer = new byte[slice.Length];
-            }
-            var whole = slice.CopyTo(buffer);
-            var p = 0;
-            while (p < whole && RecordBatchHeader.TryRead(buffer.AsSpan(p, whole - p), out var header))
-            {
-                var size = (int)header.TotalSize;
-                var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
-                while (reader.TryReadNext(out var record))
-                {
-                    Apply(record);
-                }
-                next = new Offset(header.LastOffset + 1);
-                p += size;
-            }
-            if (p == 0)
-            {
-                break;
-            }
-        }
-    }
+    public void Load() =>
+        _log.ReplayRecords(_log.LogStartOffset, (in RecordBatchHeader _, Record record) => Apply(record));
 
     /// <summary>Records ids just settled (sorted or not) and writes them as one delta record.</summary>
     public void Settle(List<long> ids)

@@ -67,44 +67,17 @@ internal sealed class StreamStateLog
     {
         var latest = new Dictionary<byte[], byte[]>(Herald.Primitives.ByteContentComparer.Instance);
         var log = Log;
-        var next = log.LogStartOffset;
-        var buffer = new byte[256 * 1024];
-        while (next < log.HighWatermark)
+        log.ReplayRecords(log.LogStartOffset, (in RecordBatchHeader _, Record record) =>
         {
-            using var slice = log.Read(next, buffer.Length);
-            if (slice.IsEmpty)
+            if (record.ValueIsNull)
             {
-                break;
+                latest.Remove(record.Key.ToArray());
             }
-            if (buffer.Length < slice.Length)
+            else
             {
-                buffer = new byte[slice.Length];
+                latest[record.Key.ToArray()] = record.Value.ToArray();
             }
-            var whole = slice.CopyTo(buffer);
-            var p = 0;
-            while (p < whole && RecordBatchHeader.TryRead(buffer.AsSpan(p, whole - p), out var header))
-            {
-                var size = (int)header.TotalSize;
-                var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
-                while (reader.TryReadNext(out var record))
-                {
-                    if (record.ValueIsNull)
-                    {
-                        latest.Remove(record.Key.ToArray());
-                    }
-                    else
-                    {
-                        latest[record.Key.ToArray()] = record.Value.ToArray();
-                    }
-                }
-                next = new Primitives.Offset(header.LastOffset + 1);
-                p += size;
-            }
-            if (p == 0)
-            {
-                break;
-            }
-        }
+        }, bufferBytes: 256 * 1024);
         return latest;
     }
 }

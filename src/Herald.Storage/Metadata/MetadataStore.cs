@@ -117,42 +117,18 @@ public sealed class MetadataStore : IAsyncDisposable
     private static Dictionary<string, byte[]> Replay(PartitionLog log)
     {
         var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var next = log.LogStartOffset;
-        var buffer = new byte[64 * 1024];
-        while (next < log.HighWatermark)
+        log.ReplayRecords(log.LogStartOffset, (in RecordBatchHeader _, Record record) =>
         {
-            using var slice = log.Read(next, buffer.Length);
-            if (slice.IsEmpty)
+            var key = Encoding.UTF8.GetString(record.Key);
+            if (record.ValueIsNull)
             {
-                break;
+                entries.Remove(key);
             }
-            if (buffer.Length < slice.Length)
+            else
             {
-                buffer = new byte[slice.Length];
+                entries[key] = record.Value.ToArray();
             }
-            var whole = slice.CopyTo(buffer);
-            var p = 0;
-            while (p < whole)
-            {
-                RecordBatchHeader.TryRead(buffer.AsSpan(p), out var header);
-                var size = (int)header.TotalSize;
-                var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
-                while (reader.TryReadNext(out var record))
-                {
-                    var key = Encoding.UTF8.GetString(record.Key);
-                    if (record.ValueIsNull)
-                    {
-                        entries.Remove(key);
-                    }
-                    else
-                    {
-                        entries[key] = record.Value.ToArray();
-                    }
-                }
-                next = new Primitives.Offset(header.LastOffset + 1);
-                p += size;
-            }
-        }
+        });
         return entries;
     }
 }
