@@ -70,19 +70,8 @@ internal sealed partial class HeraldProcess : IDisposable
         }
     }
 
-    /// <summary>Resident memory (VmRSS of /proc/&lt;pid&gt;/status) in bytes.</summary>
-    public long ResidentBytes()
-    {
-        foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                var kib = line["VmRSS:".Length..].Trim().Split(' ')[0];
-                return long.Parse(kib, CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-        return -1;
-    }
+    /// <summary>Resident memory (VmRSS) in bytes.</summary>
+    public long ResidentBytes() => ProcessStats.ResidentBytes(ProcessId);
 
     /// <summary>SIGTERM and wait for a clean exit; returns the seconds it took, or NaN if it had to be killed.</summary>
     public async Task<double> StopAsync(TimeSpan timeout)

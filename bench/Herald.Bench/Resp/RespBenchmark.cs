@@ -1,6 +1,7 @@
 using System.Globalization;
 using Herald.Bench.Cli;
 using Herald.Bench.Common;
+using Herald.TestKit;
 
 namespace Herald.Bench.Resp;
 
@@ -55,9 +56,9 @@ internal sealed class RespBenchmark : IBenchCommand
         var memory = new List<MemoryRun>();
         try
         {
-            servers.Add(await StartRedisAsync(cancellationToken));
-            servers.Add(await StartHeraldAsync("herald-interval", "interval", root, cancellationToken));
-            servers.Add(await StartHeraldAsync("herald-always", "always", root, cancellationToken));
+            servers.Add(await StartRedisAsync());
+            servers.Add(await StartHeraldAsync("herald-interval", "interval", root));
+            servers.Add(await StartHeraldAsync("herald-always", "always", root));
             var failed = new HashSet<(string Case, string Server)>();
             // One unrecorded pass of every case, so Herald's code is jitted and tiered up before anything is measured
             // (a fresh .NET process spends a large share of its first seconds in the JIT).
@@ -184,22 +185,22 @@ internal sealed class RespBenchmark : IBenchCommand
         }
     }
 
-    private static async Task<(ServerProcess, int)> StartRedisAsync(CancellationToken cancellationToken)
+    private static async Task<(ServerProcess Server, int Port)> StartRedisAsync()
     {
-        var port = ServerProcess.FreePort();
+        var port = ProcessRunner.FreePort();
         var server = await ServerProcess.StartAsync("redis-server", "redis-server",
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            "Ready to accept connections", cancellationToken);
+            "Ready to accept connections");
         return (server, port);
     }
 
-    private static async Task<(ServerProcess, int)> StartHeraldAsync(string name, string fsync, string root, CancellationToken cancellationToken)
+    private static async Task<(ServerProcess, int)> StartHeraldAsync(string name, string fsync, string root)
     {
-        var port = ServerProcess.FreePort();
+        var port = ProcessRunner.FreePort();
         var server = await ServerProcess.StartAsync(name, ServerProcess.HeraldExecutable,
             ["--data-dir", Path.Combine(root, name), "--bind", "127.0.0.1", "--resp-port", port.ToString(CultureInfo.InvariantCulture),
                 "--kafka-port", "0", "--amqp-port", "0", "--http-port", "0", "--fsync", fsync],
-            "resp listening", cancellationToken);
+            "resp listening");
         return (server, port);
     }
 
