@@ -22,25 +22,17 @@ internal static class XaddCommand
             {
                 noMkStream = true;
             }
-            else if (context.ArgumentIs(i, "MAXLEN"u8) || context.ArgumentIs(i, "MINID"u8))
-            {
-                if (!StreamArguments.TryParseTrim(context, ref i, ref trim))
-                {
-                    return ValueTask.CompletedTask;
-                }
-                i--;
-            }
-            else if (context.ArgumentIs(i, "LIMIT"u8) && i + 1 < context.ArgumentCount)
-            {
-                if (!TryParseLimit(context, ++i, out limit))
-                {
-                    return ValueTask.CompletedTask;
-                }
-                sawLimit = true;
-            }
             else
             {
-                break;
+                var option = TryParseTrimOption(context, ref i, ref trim, ref limit, ref sawLimit);
+                if (option == TrimOption.Failed)
+                {
+                    return ValueTask.CompletedTask;
+                }
+                if (option == TrimOption.None)
+                {
+                    break;
+                }
             }
         }
         if (i >= context.ArgumentCount || (context.ArgumentCount - i - 1) < 2 || (context.ArgumentCount - i - 1) % 2 == 1)
@@ -113,23 +105,12 @@ internal static class XaddCommand
         long limit = 0;
         for (var i = 2; i < context.ArgumentCount; i++)
         {
-            if (context.ArgumentIs(i, "MAXLEN"u8) || context.ArgumentIs(i, "MINID"u8))
+            var option = TryParseTrimOption(context, ref i, ref trim, ref limit, ref sawLimit);
+            if (option == TrimOption.Failed)
             {
-                if (!StreamArguments.TryParseTrim(context, ref i, ref trim))
-                {
-                    return ValueTask.CompletedTask;
-                }
-                i--;
+                return ValueTask.CompletedTask;
             }
-            else if (context.ArgumentIs(i, "LIMIT"u8) && i + 1 < context.ArgumentCount)
-            {
-                if (!TryParseLimit(context, ++i, out limit))
-                {
-                    return ValueTask.CompletedTask;
-                }
-                sawLimit = true;
-            }
-            else
+            if (option == TrimOption.None)
             {
                 context.ReplyError(RespErrors.Syntax);
                 return ValueTask.CompletedTask;
@@ -149,6 +130,43 @@ internal static class XaddCommand
 
     private static async ValueTask TrimAsync(RespCommandContext context, byte[] key, StreamTrim trim) =>
         context.ReplyInteger(await context.Broker.Streams.TrimAsync(key, trim));
+
+    private enum TrimOption
+    {
+        /// <summary>The argument is not a trim option; nothing was consumed.</summary>
+        None,
+        Parsed,
+        /// <summary>A trim option was malformed; the error is already replied.</summary>
+        Failed,
+    }
+
+    /// <summary>
+    /// The trim options XADD and XTRIM share: <c>MAXLEN|MINID [=|~] threshold</c> and <c>LIMIT count</c> at argument
+    /// <paramref name="i"/>, which is left on the option's last argument.
+    /// </summary>
+    private static TrimOption TryParseTrimOption(RespCommandContext context, ref int i, ref StreamTrim? trim, ref long limit,
+        ref bool sawLimit)
+    {
+        if (context.ArgumentIs(i, "MAXLEN"u8) || context.ArgumentIs(i, "MINID"u8))
+        {
+            if (!StreamArguments.TryParseTrim(context, ref i, ref trim))
+            {
+                return TrimOption.Failed;
+            }
+            i--;
+            return TrimOption.Parsed;
+        }
+        if (context.ArgumentIs(i, "LIMIT"u8) && i + 1 < context.ArgumentCount)
+        {
+            if (!TryParseLimit(context, ++i, out limit))
+            {
+                return TrimOption.Failed;
+            }
+            sawLimit = true;
+            return TrimOption.Parsed;
+        }
+        return TrimOption.None;
+    }
 
     private static bool TryParseLimit(RespCommandContext context, int index, out long limit)
     {

@@ -48,12 +48,11 @@ internal static class XinfoCommand
                 count = -1;
             }
         }
-        var now = context.Broker.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         var found = context.Broker.Streams.Inspect(context.Argument(2), s =>
         {
             using (context.BeginReply(out var writer))
             {
-                WriteStream(writer, s, full, count, now);
+                WriteStream(writer, s, full, count);
             }
             return true;
         });
@@ -64,7 +63,7 @@ internal static class XinfoCommand
         return ValueTask.CompletedTask;
     }
 
-    private static void WriteStream(RespWriter writer, RedisStream s, bool full, long count, long now)
+    private static void WriteStream(RespWriter writer, RedisStream s, bool full, long count)
     {
         writer.WriteMapHeader(full ? 9 : 10);
         Field(writer, "length");
@@ -147,7 +146,6 @@ internal static class XinfoCommand
                 }
             }
         }
-        _ = now;
     }
 
     public static ValueTask Groups(RespCommandContext context)
