@@ -41,7 +41,7 @@ public sealed partial class Queue
         lock (_lock)
         {
             _log.ReplayBatches(new Offset(from), (ReadOnlySpan<byte> batch, in RecordBatchHeader header) =>
-                RecoverBatch(batch, header.BaseOffset, from, transient), RecoveryReadBytes);
+                RecoverBatch(batch, header, from, transient), RecoveryReadBytes);
             if (transient.Count > 0)
             {
                 _acks.Settle(transient);
@@ -51,9 +51,9 @@ public sealed partial class Queue
         _logger.LogInformation("Recovered {Count} messages in {Queue}", _readyCount, this);
     }
 
-    private void RecoverBatch(ReadOnlySpan<byte> batch, long baseOffset, long from, List<long> transient)
+    private void RecoverBatch(ReadOnlySpan<byte> batch, in RecordBatchHeader header, long from, List<long> transient)
     {
-        RecordBatchHeader.TryRead(batch, out var header);
+        var baseOffset = header.BaseOffset;
         var baseTimestamp = header.BaseTimestamp;
         var reader = new RecordReader(batch[RecordBatch.HeaderSize..]);
         while (reader.TryReadNext(out var record))
