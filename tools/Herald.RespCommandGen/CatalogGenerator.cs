@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Herald.RespCommandGen;
 
@@ -66,6 +67,7 @@ public static class CatalogGenerator
                 commands.Add((container is null ? name : $"{container}|{name}", property.Value, container));
             }
         }
+        AddDerivedCommands(commands, documents);
         commands.Sort((a, b) => string.CompareOrdinal(a.FullName, b.FullName));
 
         var code = new StringBuilder();
@@ -98,6 +100,47 @@ public static class CatalogGenerator
             document.Dispose();
         }
         return code.ToString().ReplaceLineEndings("\n");
+    }
+
+    /// <summary>
+    /// A command Redis defines as another one with a different flag, added when the metadata set lacks its own file.
+    /// UNLINK is DEL that reclaims memory in the background, so Redis marks it FAST (COMMAND INFO: write, fast;
+    /// @keyspace @write @fast) and documents its own summary, version and complexity; everything else (arity, key
+    /// specs, arguments, tips) is DEL's. The texts below are Redis's documented ones for UNLINK.
+    /// </summary>
+    private static readonly (string Name, string Base, string Flag, string Summary, string Since, string Complexity)[] DerivedCommands =
+    [
+        ("UNLINK", "del", "FAST",
+            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0",
+            "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."),
+    ];
+
+    private static void AddDerivedCommands(List<(string FullName, JsonElement Body, string? Container)> commands, List<JsonDocument> documents)
+    {
+        foreach (var derived in DerivedCommands)
+        {
+            var name = derived.Name.ToLowerInvariant();
+            if (commands.Any(c => c.FullName == name))
+            {
+                continue;
+            }
+            var baseCommand = commands.FirstOrDefault(c => c.FullName == derived.Base);
+            if (baseCommand.Body.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+            var body = JsonNode.Parse(baseCommand.Body.GetRawText())!.AsObject();
+            body["summary"] = derived.Summary;
+            body["since"] = derived.Since;
+            body["complexity"] = derived.Complexity;
+            body.Remove("history");
+            var flags = body["command_flags"]?.AsArray() ?? [];
+            flags.Add(derived.Flag);
+            body["command_flags"] = JsonNode.Parse(flags.ToJsonString());
+            var document = JsonDocument.Parse(body.ToJsonString());
+            documents.Add(document);
+            commands.Add((name, document.RootElement, null));
+        }
     }
 
     private static void EmitCommand(StringBuilder code, string fullName, string? container, JsonElement body)

@@ -46,6 +46,7 @@ internal static class RespCommands
         table.Add("type", KeyspaceCommands.Type);
         table.Add("exists", KeyspaceCommands.Exists);
         table.Add("del", KeyspaceCommands.Delete);
+        table.Add("unlink", KeyspaceCommands.Delete);
         table.Add("keys", KeyspaceCommands.Keys);
         table.Add("scan", KeyspaceCommands.Scan);
         table.Add("flushall", KeyspaceCommands.FlushAll);

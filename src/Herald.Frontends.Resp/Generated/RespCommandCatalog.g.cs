@@ -2232,6 +2232,45 @@ internal static partial class RespCommandCatalog
         },
         new RespCommandSpec
         {
+            Name = "unlink",
+            Arity = -2,
+            Group = "generic",
+            Summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+            Since = "4.0.0",
+            Complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+            Flags = ["write", "fast"],
+            AclCategories = ["@keyspace", "@write", "@fast"],
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
+            FirstKey = 1,
+            LastKey = -1,
+            KeyStep = 1,
+            KeySpecs =
+            [
+                new RespKeySpec
+                {
+                    Flags = ["RM", "delete"],
+                    BeginSearch = RespKeySearch.Index,
+                    Index = 1,
+                    FindKeys = RespKeyFind.Range,
+                    LastKey = -1,
+                    KeyStep = 1,
+                    Limit = 0,
+                },
+            ],
+            Arguments =
+            [
+                new RespArgumentSpec
+                {
+                    Name = "key",
+                    Type = "key",
+                    DisplayText = "key",
+                    KeySpecIndex = 0,
+                    Flags = ["multiple"],
+                },
+            ],
+        },
+        new RespCommandSpec
+        {
             Name = "unsubscribe",
             Arity = -1,
             Group = "pubsub",

@@ -136,6 +136,8 @@ while True:
 assert {s.encode(), e.encode(), t.encode(), b.encode(), g.encode(), p.encode()} <= seen, seen
 assert r.delete(p, prefix + "nothing") == 1
 assert r.exists(p) == 0 and r.xlen(p) == 0
-ok("KEYS, SCAN with MATCH/COUNT/TYPE, DEL of a stream")
+r.xadd(p, {"again": "1"})
+assert r.unlink(p, prefix + "nothing") == 1 and r.exists(p) == 0
+ok("KEYS, SCAN with MATCH/COUNT/TYPE, DEL and UNLINK of a stream")
 
 print(f"redis-py streams: all checks passed ({len(checks)})", flush=True)
