@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Herald.Bench.Cli;
 using Herald.Bench.Common;
@@ -6,7 +7,7 @@ using Herald.Bench.Storage;
 namespace Herald.Bench.Kafka;
 
 /// <summary>
-/// <c>kafka</c>: a real <c>herald</c> process driven by librdkafka 2.0.2 (kcat producers, a confluent-kafka-python
+/// <c>kafka</c>: a real <c>herald</c> process driven by librdkafka 2.0.2 (its producer called in-process, a confluent-kafka-python
 /// consumer and latency probe), next to the machine's loopback TCP bandwidth and disk write speed measured in the same
 /// run: produce throughput (100 B and 1 KiB records, acks=1 and all, 1 and 4 producers), consume throughput,
 /// end-to-end latency at 10,000 records/s, Herald's CPU per record, and the startup time and memory of a node holding
@@ -72,8 +73,6 @@ internal sealed class KafkaBenchmark : IBenchCommand
     /// <summary>The state of one run: the directory, the broker under test and the per-case calibration.</summary>
     private sealed class KafkaRun(string root, KafkaSettings settings, BenchOptions options, DateTimeOffset started)
     {
-        private readonly Dictionary<int, (string Path, long Lines)> _recordFiles = [];
-
         /// <summary>Records/s each produce case reached last time, to size its next run to about CaseSeconds.</summary>
         private readonly Dictionary<string, double> _rates = [];
 
@@ -83,11 +82,6 @@ internal sealed class KafkaBenchmark : IBenchCommand
             Progress($"machine: {machine}");
             Progress($"load average: {machine.LoadAverage} (other work on the machine makes the figures noisy)");
             var cases = ProduceCase.All().Where(c => options.Includes(c.Id)).ToList();
-            foreach (var size in cases.Select(c => c.RecordSize).Distinct())
-            {
-                _recordFiles[size] = WriteRecordFile(size);
-            }
-
             ScaleSetup? scaleSetup = null;
             var scaleDirectory = Path.Combine(root, "scale-data");
             if (options.Includes(ScaleCase))
@@ -164,7 +158,7 @@ internal sealed class KafkaBenchmark : IBenchCommand
                 }
                 await herald.StopAsync(StopTimeout);
             }
-            var client = "kcat 1.7.1 producers and python3-confluent-kafka consumers, librdkafka 2.0.2; "
+            var client = "librdkafka 2.0.2 producers (P/Invoke, rd_kafka_produce_batch) and python3-confluent-kafka consumers; "
                 + $"linger.ms={KafkaSettings.LingerMs}, batch.size={KafkaSettings.BatchBytes}, compression none";
             var goals = KafkaReport.Goals(loopback, disk, produce, latency, scale);
             return new KafkaResults(started, machine, MachineInfo.ReadLoadAverage(), settings, client, loopback, disk,
@@ -194,31 +188,28 @@ internal sealed class KafkaBenchmark : IBenchCommand
         private async Task<ThroughputRun> ProduceAsync(HeraldProcess herald, ProduceCase produceCase, string topic, int round,
             CancellationToken cancellationToken, double? seconds = null)
         {
-            var (file, lines) = _recordFiles[produceCase.RecordSize];
             // A first guess for the warm-up (a slow machine then runs longer, not forever); measured rates after it.
             var rate = _rates.GetValueOrDefault(produceCase.Id, produceCase.RecordSize < 1024 ? 200_000 : 50_000);
             var perProducer = (long)Math.Clamp(rate * (seconds ?? settings.CaseSeconds) / produceCase.Producers, 1000,
-                Math.Max(1000, lines / produceCase.Producers));
-            var report = await LoadScript.RunAsync("produce", new Dictionary<string, object>
+                Math.Max(1000, settings.CaseBytes / produceCase.RecordSize / produceCase.Producers));
+            var producerSettings = new Dictionary<string, string>
             {
-                ["bootstrap"] = herald.Bootstrap,
-                ["topic"] = topic,
-                ["producers"] = produceCase.Producers,
-                ["records"] = perProducer,
-                ["file"] = file,
                 ["acks"] = produceCase.Acks,
-                ["linger-ms"] = KafkaSettings.LingerMs,
-                ["batch-bytes"] = KafkaSettings.BatchBytes,
-                ["server-pid"] = herald.ProcessId,
-            }, TimeSpan.FromMinutes(5), cancellationToken);
-            var records = report.GetProperty("records").GetInt64();
-            var run = new ThroughputRun(produceCase.Id, round, records, records * produceCase.RecordSize,
-                report.GetProperty("seconds").GetDouble(), report.GetProperty("clientCpuSeconds").GetDouble(),
-                report.GetProperty("serverCpuSeconds").GetDouble(),
-                report.GetProperty("failures").EnumerateArray().Select(f => f.GetString() ?? "").ToArray());
-            if (run.Failures.Count > 0 || records != perProducer * produceCase.Producers)
+                ["linger.ms"] = KafkaSettings.LingerMs.ToString(CultureInfo.InvariantCulture),
+                ["batch.size"] = KafkaSettings.BatchBytes.ToString(CultureInfo.InvariantCulture),
+                ["compression.codec"] = "none",
+                ["queue.buffering.max.messages"] = "2000000",
+                ["queue.buffering.max.kbytes"] = "2097151",
+            };
+            var serverBefore = ProcessStats.CpuSeconds(herald.ProcessId);
+            var result = await Task.Run(() => RdKafkaProducer.Run(herald.Bootstrap, topic, produceCase.Producers, perProducer,
+                produceCase.RecordSize, producerSettings), cancellationToken);
+            var serverCpu = ProcessStats.CpuSeconds(herald.ProcessId) - serverBefore;
+            var run = new ThroughputRun(produceCase.Id, round, result.Delivered, result.Delivered * produceCase.RecordSize,
+                result.Seconds, result.ClientCpuSeconds, serverCpu, result.Errors);
+            if (run.Failures.Count > 0 || result.Delivered != perProducer * produceCase.Producers)
             {
-                Progress($"{produceCase.Id}: {records} of {perProducer * produceCase.Producers} records stored; "
+                Progress($"{produceCase.Id}: {result.Delivered} of {perProducer * produceCase.Producers} records stored; "
                     + string.Join(" | ", run.Failures));
             }
             _rates[produceCase.Id] = run.RecordsPerSecond;
@@ -303,38 +294,6 @@ internal sealed class KafkaBenchmark : IBenchCommand
                 ["names"] = names.ToArray(),
                 ["delete"] = true,
             }, TimeSpan.FromMinutes(2), cancellationToken);
-
-        /// <summary>
-        /// kcat's input: <see cref="KafkaSettings.CaseBytes"/> worth of lines of exactly <paramref name="size"/> bytes
-        /// (kcat sends each line without its newline as one record's value). Written once per run; it stays in the page
-        /// cache, so reading it costs the producers a memory copy, not disk time.
-        /// </summary>
-        private (string Path, long Lines) WriteRecordFile(int size)
-        {
-            var path = Path.Combine(root, $"records-{size}.txt");
-            var lines = Math.Max(1000, settings.CaseBytes / size);
-            var line = new byte[size + 1];
-            for (var i = 0; i < size; i++)
-            {
-                line[i] = (byte)('a' + i % 26);
-            }
-            line[size] = (byte)'\n';
-            const int LinesPerWrite = 1024;
-            var block = new byte[line.Length * LinesPerWrite];
-            for (var i = 0; i < LinesPerWrite; i++)
-            {
-                line.CopyTo(block, i * line.Length);
-            }
-            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                for (long written = 0; written < lines; written += LinesPerWrite)
-                {
-                    var count = (int)Math.Min(LinesPerWrite, lines - written);
-                    file.Write(block, 0, count * line.Length);
-                }
-            }
-            return (path, lines);
-        }
     }
 
     private sealed record TopicSpec(string Name, int Partitions);

@@ -72,7 +72,7 @@ internal static class KafkaReport
             $"- One `herald` process (Release, `--fsync {settings.Fsync}`, data directory on {results.Machine.FileSystem}); clients: {results.Client}.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Every figure is the median of {settings.Rounds} interleaved round(s). Produce cases run about {settings.CaseSeconds:0.#} s or {settings.CaseBytes >> 20} MiB. MB = 10^6 B of record values.");
-        text.AppendLine("- CPU µs/record: user + system time (server: /proc/<pid>/stat of herald; client: kcat's or Python's rusage) over the case, divided by the records stored or received.");
+        text.AppendLine("- CPU µs/record: user + system time (server: /proc/<pid>/stat of herald; client: the benchmark's own CPU time for the in-process producers, Python's rusage for the consumer and latency probe) over the case, divided by the records stored or received.");
         if (settings.Quick)
         {
             text.AppendLine("- **--quick smoke run: short cases and one round; the figures are indicative only.**");

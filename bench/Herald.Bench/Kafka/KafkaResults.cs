@@ -26,7 +26,7 @@ internal sealed record ProduceCase(int RecordSize, string Acks, int Producers)
 /// <summary>
 /// One produce or consume run. Records are what the broker stored (produce: growth of the high watermarks) or what
 /// the consumer received; CPU times are user + system seconds over the measured interval, the server's from
-/// /proc/&lt;pid&gt;/stat, the client's from its own rusage (kcat processes, or the Python consumer).
+/// /proc/&lt;pid&gt;/stat, the client's from its own rusage (the benchmark process for the librdkafka producers, or the Python consumer).
 /// </summary>
 internal sealed record ThroughputRun(string Case, int Round, long Records, long Bytes, double Seconds,
     double ClientCpuSeconds, double ServerCpuSeconds, IReadOnlyList<string> Failures)

@@ -5,7 +5,7 @@ namespace Herald.Bench.Kafka;
 /// <summary>
 /// Volumes and limits of one <c>kafka</c> run, derived from the command line. A produce case stops after
 /// <see cref="CaseSeconds"/> or <see cref="CaseBytes"/>, whichever comes first (the record count is calibrated from
-/// the case's previous run, since kcat produces a fixed count). <c>--quick</c> is a smoke test of the harness that
+/// the case's previous run, since a producer sends a fixed count). <c>--quick</c> is a smoke test of the harness that
 /// finishes in about two minutes; its figures are indicative only.
 /// </summary>
 internal sealed record KafkaSettings

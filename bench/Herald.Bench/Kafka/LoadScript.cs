@@ -12,19 +12,21 @@ namespace Herald.Bench.Kafka;
 internal static class LoadScript
 {
     public const string Python = "/usr/bin/python3";
-    public const string Kcat = "/usr/bin/kcat";
+
+    /// <summary>The library <see cref="RdKafkaProducer"/> calls (Debian librdkafka1, a dependency of python3-confluent-kafka).</summary>
+    public const string RdKafkaLibrary = "/usr/lib/x86_64-linux-gnu/librdkafka.so.1";
 
     public static string ScriptPath { get; } = Path.Combine(AppContext.BaseDirectory, "Kafka", "kafka_load.py");
 
     /// <summary>Fails early, with what to install, when a client tool is missing.</summary>
     public static void CheckTools()
     {
-        foreach (var tool in new[] { Python, Kcat, ScriptPath })
+        foreach (var tool in new[] { Python, ScriptPath, RdKafkaLibrary })
         {
             if (!File.Exists(tool))
             {
                 throw new FileNotFoundException(
-                    $"{tool} is missing; the kafka benchmark needs the Debian packages kcat and python3-confluent-kafka.");
+                    $"{tool} is missing; the kafka benchmark needs the Debian packages librdkafka1 and python3-confluent-kafka.");
             }
         }
     }

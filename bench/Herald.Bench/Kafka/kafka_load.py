@@ -1,14 +1,13 @@
 #!/usr/bin/python3
-"""Load generator of `bench/run kafka`: librdkafka 2.0.2 (Debian kcat and python3-confluent-kafka) against a
+"""Load generator of `bench/run kafka`: librdkafka 2.0.2 (Debian python3-confluent-kafka) against a
 running Herald. One mode per invocation; the last line of stdout is a JSON report that the C# side reads.
 
 Modes:
   topics    create (or delete) topics through the admin API
-  produce   N kcat producers at once, producer i sending a fixed number of lines of a file to partition i
   consume   one consumer reading partitions from the start until it has a given number of records
   latency   a producer at a fixed rate and a consumer in the same process; payloads carry the send time
 
-Every mode reports the client's CPU time (user + system: Python or kcat plus librdkafka's threads), so the report
+Every mode reports the client's CPU time (user + system: Python plus librdkafka's threads), so the report
 can show whether the client rather than the broker was the bottleneck, and, given --server-pid, the broker's CPU
 time over exactly the measured interval (from /proc/<pid>/stat).
 """
@@ -19,7 +18,6 @@ import os
 import resource
 import struct
 import sys
-import tempfile
 import threading
 import time
 
@@ -67,54 +65,6 @@ def server_cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def high_watermarks(bootstrap, topic, partitions):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "herald-bench-watermarks"})
-    try:
-        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1] for p in range(partitions))
-    finally:
-        consumer.close()
-
-
-def produce(args):
-    """Runs args.producers kcat processes, producer i sending args.records lines of args.file to partition i.
-
-    kcat is librdkafka's own C command-line client: per record it does one read of a mapped file and one
-    rd_kafka_produce call, which costs a fraction of what a Python produce() loop costs, so it drives the broker
-    harder on the same cores. The records counted are those the broker stored: the growth of the high watermarks.
-    """
-    before = high_watermarks(args.bootstrap, args.topic, args.producers)
-    settings = {
-        "acks": args.acks, "linger.ms": args.linger_ms, "batch.size": args.batch_bytes, "compression.codec": "none",
-        "queue.buffering.max.messages": 2000000, "queue.buffering.max.kbytes": 2097151,
-    }
-    errors = [tempfile.TemporaryFile() for _ in range(args.producers)]
-    server_before = server_cpu_seconds(args.server_pid)
-    started = time.monotonic()
-    children = []
-    for partition in range(args.producers):
-        argv = [args.kcat, "-P", "-b", args.bootstrap, "-t", args.topic, "-p", str(partition),
-                "-c", str(args.records), "-l", args.file]
-        for name, value in settings.items():
-            argv += ["-X", f"{name}={value}"]
-        children.append(os.posix_spawn(args.kcat, argv, os.environ, file_actions=[
-            (os.POSIX_SPAWN_DUP2, errors[partition].fileno(), 2)]))
-    client_cpu = 0.0
-    failures = []
-    for partition, pid in enumerate(children):
-        _, status, usage = os.wait4(pid, 0)
-        client_cpu += usage.ru_utime + usage.ru_stime
-        if os.waitstatus_to_exitcode(status) != 0:
-            errors[partition].seek(0)
-            failures.append(errors[partition].read().decode(errors="replace")[-2000:])
-    seconds = time.monotonic() - started
-    server_after = server_cpu_seconds(args.server_pid)
-    stored = high_watermarks(args.bootstrap, args.topic, args.producers) - before
-    report({
-        "records": stored, "sent": args.records * args.producers, "seconds": seconds, "clientCpuSeconds": client_cpu,
-        "serverCpuSeconds": None if server_before is None else server_after - server_before, "failures": failures,
-    })
 
 
 def consume(args):
@@ -221,7 +171,7 @@ def latency(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["topics", "produce", "consume", "latency"])
+    parser.add_argument("mode", choices=["topics", "consume", "latency"])
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic")
     parser.add_argument("--names", nargs="*", default=[])
@@ -238,13 +188,11 @@ def main():
     parser.add_argument("--linger-ms", type=float, default=5)
     parser.add_argument("--batch-bytes", type=int, default=1048576)
     parser.add_argument("--producers", type=int, default=1)
-    parser.add_argument("--file", help="records for kcat, one per line")
-    parser.add_argument("--kcat", default="/usr/bin/kcat")
     parser.add_argument("--server-pid", type=int, default=0, help="broker process whose CPU time to report")
     parser.add_argument("--rate", type=float, default=10000)
     parser.add_argument("--warmup", type=float, default=0.5)
     args = parser.parse_args()
-    {"topics": topics, "produce": produce, "consume": consume, "latency": latency}[args.mode](args)
+    {"topics": topics, "consume": consume, "latency": latency}[args.mode](args)
 
 
 if __name__ == "__main__":
