@@ -234,14 +234,14 @@ internal sealed class AmqpBenchmark : IBenchCommand
                 await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // let collections and flushes settle
                 var after = broker.Process.ResidentBytes();
                 var run = new AmqpMemoryRun(broker.Name, queued, published.PerSecond, published.ServerMicrosPerMessage, before, after,
-                    published.Error);
+                    broker.Process.AnonymousResidentBytes(), published.Error);
                 Progress($"memory on {broker.Name}: {queued} messages queued at {published.PerSecond:F0}/s, resident {before >> 20} -> {after >> 20} MiB");
                 return run;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Progress($"memory on {broker.Name} failed: {e.Message}");
-                return new AmqpMemoryRun(broker.Name, 0, double.NaN, double.NaN, before, broker.Process.ResidentBytes(), e.Message);
+                return new AmqpMemoryRun(broker.Name, 0, double.NaN, double.NaN, before, broker.Process.ResidentBytes(), -1, e.Message);
             }
             finally
             {

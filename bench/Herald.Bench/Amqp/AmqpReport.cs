@@ -104,13 +104,14 @@ internal static class AmqpReport
         if (results.Memory.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"Memory: {settings.MemoryMessages:N0} persistent {AmqpSettings.MemoryMessageSize} B messages published with confirms by {AmqpSettings.MemoryPublishers} publishers into one durable queue with no consumer; resident memory (VmRSS) 2 s after the last confirm:");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Memory: {settings.MemoryMessages:N0} persistent {AmqpSettings.MemoryMessageSize} B messages published with confirms by {AmqpSettings.MemoryPublishers} publishers into one durable queue with no consumer; resident memory (VmRSS) 2 s after the last confirm, and its anonymous part (RssAnon: heap, not mapped files):");
             text.AppendLine();
-            var memory = new MarkdownTable("broker", ">messages queued", ">publish msg/s", ">server µs/msg", ">RSS before (MB)", ">RSS after (MB)");
+            var memory = new MarkdownTable("broker", ">messages queued", ">publish msg/s", ">server µs/msg", ">RSS before (MB)", ">RSS after (MB)", ">of it anonymous (MB)");
             foreach (var run in results.Memory)
             {
                 memory.Add(run.Broker, run.Messages.ToString("N0", CultureInfo.InvariantCulture), Format.Number(run.PublishPerSecond),
-                    Format.Fixed2(run.ServerMicrosPerMessage), Megabytes(run.ResidentBytesBefore), run.Error is null ? Megabytes(run.ResidentBytesAfter) : "error");
+                    Format.Fixed2(run.ServerMicrosPerMessage), Megabytes(run.ResidentBytesBefore), run.Error is null ? Megabytes(run.ResidentBytesAfter) : "error",
+                    Megabytes(run.AnonymousResidentBytesAfter));
             }
             text.Append(memory);
         }

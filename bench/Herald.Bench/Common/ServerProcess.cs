@@ -66,6 +66,8 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public long ResidentBytes() => ProcessStats.ResidentBytes(Pid);
 
+    public long AnonymousResidentBytes() => ProcessStats.AnonymousResidentBytes(Pid);
+
     public async ValueTask DisposeAsync()
     {
         if (!_runner.HasExited)
