@@ -47,9 +47,7 @@ internal sealed class AmqpBenchmark : IBenchCommand
         var settings = AmqpSettings.From(options, fsync);
         RabbitMqServer.CheckInstalled();
         var started = DateTimeOffset.UtcNow;
-        var root = Path.Combine(Path.GetFullPath(options.Directory ?? RepositoryPaths.ArtifactsBench),
-            $"amqp-{started.UtcDateTime:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}");
-        Directory.CreateDirectory(root);
+        var root = RepositoryPaths.CreateRunDirectory(options.Directory, Name, started);
         var machine = MachineInfo.Describe(root);
         Progress($"machine: {machine}");
         Progress($"load average: {machine.LoadAverage} (other work on the machine makes the figures noisy)");

@@ -95,19 +95,6 @@ internal sealed class RabbitMqServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        // epmd exits on SIGTERM; it holds no state worth a clean stop.
-        if (!_epmd.HasExited)
-        {
-            _epmd.SignalTerm();
-            try
-            {
-                await _epmd.WaitForExitAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (TimeoutException)
-            {
-                _epmd.KillHard();
-            }
-        }
-        _epmd.Dispose();
+        await ServerProcess.StopAsync(_epmd);
     }
 }

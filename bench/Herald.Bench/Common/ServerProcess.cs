@@ -68,20 +68,23 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public long AnonymousResidentBytes() => ProcessStats.AnonymousResidentBytes(Pid);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(_runner);
+
+    /// <summary>Stops a child process by PID: SIGTERM, then SIGKILL if it has not exited after 10 s.</summary>
+    public static async ValueTask StopAsync(ProcessRunner runner)
     {
-        if (!_runner.HasExited)
+        if (!runner.HasExited)
         {
-            _runner.SignalTerm();
+            runner.SignalTerm();
             try
             {
-                await _runner.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                await runner.WaitForExitAsync(TimeSpan.FromSeconds(10));
             }
             catch (TimeoutException)
             {
-                _runner.KillHard();
+                runner.KillHard();
             }
         }
-        _runner.Dispose();
+        runner.Dispose();
     }
 }

@@ -44,9 +44,7 @@ internal sealed class RespBenchmark : IBenchCommand
         var groupEntries = options.Quick ? 10_000 : 100_000;
         var memoryEntries = options.Quick ? 100_000 : 1_000_000;
         var started = DateTimeOffset.UtcNow;
-        var root = Path.Combine(Path.GetFullPath(options.Directory ?? RepositoryPaths.ArtifactsBench),
-            $"resp-{started.UtcDateTime:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}");
-        Directory.CreateDirectory(root);
+        var root = RepositoryPaths.CreateRunDirectory(options.Directory, Name, started);
         var machine = MachineInfo.Describe(root);
         Progress($"machine: {machine}");
         Progress($"load average: {machine.LoadAverage} (other work on the machine makes the figures noisy)");
