@@ -19,7 +19,16 @@ internal static class ProcessStats
     }
 
     /// <summary>Resident memory (VmRSS of /proc/&lt;pid&gt;/status) in bytes, or -1 when the process is gone.</summary>
-    public static long ResidentBytes(int pid)
+    public static long ResidentBytes(int pid) => StatusBytes(pid, "VmRSS:");
+
+    /// <summary>
+    /// The anonymous part of the resident memory (RssAnon: heaps, not file pages mapped in), in bytes, or -1 when the
+    /// process is gone. VmRSS = RssAnon + RssFile + RssShmem.
+    /// </summary>
+    public static long AnonymousResidentBytes(int pid) => StatusBytes(pid, "RssAnon:");
+
+    /// <summary>A "Name:  N kB" line of /proc/&lt;pid&gt;/status in bytes, or -1 when the process is gone.</summary>
+    private static long StatusBytes(int pid, string field)
     {
         var path = $"/proc/{pid}/status";
         if (!File.Exists(path))
@@ -28,9 +37,9 @@ internal static class ProcessStats
         }
         foreach (var line in File.ReadLines(path))
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
-                var kib = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                var kib = line[field.Length..].Trim().Split(' ')[0];
                 return long.Parse(kib, CultureInfo.InvariantCulture) * 1024;
             }
         }

@@ -13,6 +13,18 @@ internal static class RepositoryPaths
 
     public static string ArtifactsBench => Path.Combine(Root, "artifacts", "bench");
 
+    /// <summary>
+    /// Creates the temporary directory of one run, <c>&lt;command&gt;-&lt;utc&gt;-&lt;pid&gt;</c> inside
+    /// <paramref name="parent"/> (the <c>--dir</c> option) or <see cref="ArtifactsBench"/>; the caller deletes it.
+    /// </summary>
+    public static string CreateRunDirectory(string? parent, string command, DateTimeOffset started)
+    {
+        var root = Path.Combine(Path.GetFullPath(parent ?? ArtifactsBench),
+            $"{command}-{started.UtcDateTime:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        return root;
+    }
+
     private static string FindRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })

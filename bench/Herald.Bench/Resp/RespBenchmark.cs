@@ -44,9 +44,7 @@ internal sealed class RespBenchmark : IBenchCommand
         var groupEntries = options.Quick ? 10_000 : 100_000;
         var memoryEntries = options.Quick ? 100_000 : 1_000_000;
         var started = DateTimeOffset.UtcNow;
-        var root = Path.Combine(Path.GetFullPath(options.Directory ?? RepositoryPaths.ArtifactsBench),
-            $"resp-{started.UtcDateTime:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}");
-        Directory.CreateDirectory(root);
+        var root = RepositoryPaths.CreateRunDirectory(options.Directory, Name, started);
         var machine = MachineInfo.Describe(root);
         Progress($"machine: {machine}");
         Progress($"load average: {machine.LoadAverage} (other work on the machine makes the figures noisy)");
@@ -57,8 +55,8 @@ internal sealed class RespBenchmark : IBenchCommand
         try
         {
             servers.Add(await StartRedisAsync());
-            servers.Add(await StartHeraldAsync("herald-interval", "interval", root));
-            servers.Add(await StartHeraldAsync("herald-always", "always", root));
+            servers.Add(await ServerProcess.StartHeraldAsync("herald-interval", Path.Combine(root, "herald-interval"), "interval", "resp"));
+            servers.Add(await ServerProcess.StartHeraldAsync("herald-always", Path.Combine(root, "herald-always"), "always", "resp"));
             var failed = new HashSet<(string Case, string Server)>();
             // One unrecorded pass of every case, so Herald's code is jitted and tiered up before anything is measured
             // (a fresh .NET process spends a large share of its first seconds in the JIT).
@@ -191,16 +189,6 @@ internal sealed class RespBenchmark : IBenchCommand
         var server = await ServerProcess.StartAsync("redis-server", "redis-server",
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             "Ready to accept connections");
-        return (server, port);
-    }
-
-    private static async Task<(ServerProcess, int)> StartHeraldAsync(string name, string fsync, string root)
-    {
-        var port = ProcessRunner.FreePort();
-        var server = await ServerProcess.StartAsync(name, ServerProcess.HeraldExecutable,
-            ["--data-dir", Path.Combine(root, name), "--bind", "127.0.0.1", "--resp-port", port.ToString(CultureInfo.InvariantCulture),
-                "--kafka-port", "0", "--amqp-port", "0", "--http-port", "0", "--fsync", fsync],
-            "resp listening");
         return (server, port);
     }
 
