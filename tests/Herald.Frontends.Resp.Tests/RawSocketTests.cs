@@ -104,8 +104,9 @@ public sealed class RawSocketTests(HeraldNode herald)
                 expected.Append($"+PONG\r\n*1\r\n*2\r\n${id.Length}\r\n{id}\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
             }
         }
-        request.Append($"XLEN {key}\r\n");
-        expected.Append(":300\r\n");
+        // DEL leaves the shared node's keyspace as it was (the differential test compares DBSIZE with redis-server).
+        request.Append($"XLEN {key}\r\nDEL {key}\r\n");
+        expected.Append(":300\r\n:1\r\n");
 
         await client.SendAsync(request.ToString());
 
