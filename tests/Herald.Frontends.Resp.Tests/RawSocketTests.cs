@@ -85,6 +85,35 @@ public sealed class RawSocketTests(HeraldNode herald)
     }
 
     [Fact]
+    public async Task Pipelined_XADDs_are_answered_in_order_and_a_later_read_sees_them_all()
+    {
+        // The node runs with fsync=always: the XADDs run without waiting for each other's fsync, their replies are
+        // held until durable, and the PING and XRANGE in between (commands that wait for earlier writes) see them.
+        using var client = await RawClient.ConnectAsync(herald.Port);
+        var key = "pipelined-" + Guid.NewGuid().ToString("N");
+        var request = new StringBuilder();
+        var expected = new StringBuilder();
+        for (var i = 1; i <= 300; i++)
+        {
+            var id = $"{i}-1";
+            request.Append($"*5\r\n$4\r\nXADD\r\n${key.Length}\r\n{key}\r\n${id.Length}\r\n{id}\r\n$1\r\nf\r\n$1\r\nv\r\n");
+            expected.Append($"${id.Length}\r\n{id}\r\n");
+            if (i % 100 == 0)
+            {
+                request.Append($"PING\r\nXRANGE {key} {id} +\r\n");
+                expected.Append($"+PONG\r\n*1\r\n*2\r\n${id.Length}\r\n{id}\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+            }
+        }
+        // DEL leaves the shared node's keyspace as it was (the differential test compares DBSIZE with redis-server).
+        request.Append($"XLEN {key}\r\nDEL {key}\r\n");
+        expected.Append(":300\r\n:1\r\n");
+
+        await client.SendAsync(request.ToString());
+
+        Assert.Equal(expected.ToString(), Encoding.ASCII.GetString(await client.ReadBytesAsync(expected.Length)));
+    }
+
+    [Fact]
     public async Task RESP2_subscribers_may_only_subscribe_ping_quit_and_reset_while_RESP3_ones_may_do_anything()
     {
         using var resp2 = await RawClient.ConnectAsync(herald.Port);

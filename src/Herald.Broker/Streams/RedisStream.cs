@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Herald.Broker.Topics;
 using Herald.Primitives.Records;
 
@@ -33,6 +34,7 @@ public sealed class RedisStream
     private int _count;
     private readonly HashSet<long> _deleted = [];
     private readonly RecordBatchBuilder _builder = new(256);
+    private byte[] _valueScratch = new byte[256];
 
     internal RedisStream(byte[] key, Topic topic, Partition partition)
     {
@@ -223,83 +225,90 @@ public sealed class RedisStream
         {
             last++;
         }
-        // [first, last) holds the IDs in range.
+        // [first, last) holds the IDs in range. Pick the live, visible positions, then read their bodies from the
+        // log in one pass (entries are consecutive records, so one read covers many).
+        var positions = new List<int>();
         if (!reverse)
         {
-            for (var i = first; i < last && (count < 0 || result.Count < count); i++)
+            for (var i = first; i < last && (count < 0 || positions.Count < count); i++)
             {
                 if (_offsets[i] >= visible)
                 {
                     break;
                 }
-                AddIfLive(result, i);
+                if (!_deleted.Contains(_offsets[i]))
+                {
+                    positions.Add(i);
+                }
             }
         }
         else
         {
-            for (var i = last - 1; i >= first && (count < 0 || result.Count < count); i--)
+            for (var i = last - 1; i >= first && (count < 0 || positions.Count < count); i--)
             {
-                if (_offsets[i] < visible)
+                if (_offsets[i] < visible && !_deleted.Contains(_offsets[i]))
                 {
-                    AddIfLive(result, i);
+                    positions.Add(i);
                 }
             }
+            positions.Reverse();
+        }
+        ReadEntries(positions, result);
+        if (reverse)
+        {
+            result.Reverse();
         }
         return result;
     }
 
-    private void AddIfLive(List<StreamEntry> result, int position)
+    /// <summary>
+    /// Appends the entries at index <paramref name="positions"/> (ascending) to <paramref name="result"/>, reading
+    /// the log front to back in chunks; an entry whose record cannot be read or decoded is left out.
+    /// </summary>
+    private void ReadEntries(List<int> positions, List<StreamEntry> result)
     {
-        if (!_deleted.Contains(_offsets[position]) && ReadFields(_offsets[position]) is { } fields)
+        const int minChunkBytes = 4 * 1024;
+        const int maxChunkBytes = 1024 * 1024;
+        var next = 0;
+        byte[]? buffer = null;
+        try
         {
-            result.Add(new StreamEntry(_ids[position], fields));
-        }
-    }
-
-    /// <summary>The body of the entry with <paramref name="id"/>, or null when it is gone.</summary>
-    internal byte[][]? TryReadEntry(StreamId id)
-    {
-        var at = FindLive(id);
-        return at < 0 ? null : ReadFields(_offsets[at]);
-    }
-
-    /// <summary>Reads the record at <paramref name="offset"/> from the log and decodes its fields.</summary>
-    private byte[][]? ReadFields(long offset)
-    {
-        if (Partition.TryRead(new Primitives.Offset(offset), 1, out var slice) != TopicError.None)
-        {
-            return null;
-        }
-        using (slice)
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(slice.Length, 1));
-            try
+            while (next < positions.Count)
             {
-                if (Partition.TryCopy(slice, buffer, out var whole) != TopicError.None)
+                var wanted = _offsets[positions[next]];
+                // About 256 bytes an entry: small reads for COUNT 10, 1 MiB pieces for a whole stream.
+                var chunk = (int)Math.Clamp((positions.Count - next) * 256L, minChunkBytes, maxChunkBytes);
+                if (Partition.TryRead(new Primitives.Offset(wanted), chunk, out var slice) != TopicError.None)
                 {
-                    return null;
+                    return;
                 }
-                var p = 0;
-                while (p < whole && RecordBatchHeader.TryRead(buffer.AsSpan(p, whole - p), out var header))
+                var before = next;
+                using (slice)
                 {
-                    var size = (int)header.TotalSize;
-                    if (header.LastOffset >= offset && header.BaseOffset <= offset && (header.Attributes & 0x7) == 0)
+                    if (buffer is null || buffer.Length < slice.Length)
                     {
-                        var reader = new RecordReader(buffer.AsSpan(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
-                        while (reader.TryReadNext(out var record))
+                        if (buffer is not null)
                         {
-                            if (header.BaseOffset + record.OffsetDelta == offset)
-                            {
-                                return StreamEntryCodec.DecodeValue(record.Value);
-                            }
+                            ArrayPool<byte>.Shared.Return(buffer);
                         }
-                        return null;
+                        buffer = ArrayPool<byte>.Shared.Rent(Math.Max(slice.Length, minChunkBytes));
                     }
-                    p += size;
+                    if (Partition.TryCopy(slice, buffer, out var whole) != TopicError.None)
+                    {
+                        return;
+                    }
+                    next = DecodeEntries(buffer.AsSpan(0, whole), positions, next, result);
                 }
-                return null;
+                if (next == before)
+                {
+                    // Nothing of the wanted record came back (a gap in the log): leave that entry out.
+                    next++;
+                }
             }
-            finally
+        }
+        finally
+        {
+            if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
@@ -307,17 +316,80 @@ public sealed class RedisStream
     }
 
     /// <summary>
+    /// Walks the whole batches in <paramref name="batches"/>, decoding the records at the offsets of
+    /// <paramref name="positions"/> from <paramref name="next"/> on; returns the first position not yet passed.
+    /// Positions whose records are missing are passed over.
+    /// </summary>
+    private int DecodeEntries(ReadOnlySpan<byte> batches, List<int> positions, int next, List<StreamEntry> result)
+    {
+        var p = 0;
+        while (next < positions.Count && p < batches.Length && RecordBatchHeader.TryRead(batches[p..], out var header))
+        {
+            var size = (int)header.TotalSize;
+            if ((header.Attributes & 0x7) == 0 && _offsets[positions[next]] <= header.LastOffset)
+            {
+                var reader = new RecordReader(batches.Slice(p + RecordBatch.HeaderSize, size - RecordBatch.HeaderSize));
+                while (next < positions.Count && reader.TryReadNext(out var record))
+                {
+                    var offset = header.BaseOffset + record.OffsetDelta;
+                    while (next < positions.Count && _offsets[positions[next]] < offset)
+                    {
+                        next++;
+                    }
+                    if (next < positions.Count && _offsets[positions[next]] == offset)
+                    {
+                        if (StreamEntryCodec.DecodeValue(record.Value) is { } fields)
+                        {
+                            result.Add(new StreamEntry(_ids[positions[next]], fields));
+                        }
+                        next++;
+                    }
+                }
+            }
+            while (next < positions.Count && _offsets[positions[next]] <= header.LastOffset)
+            {
+                next++;
+            }
+            p += size;
+        }
+        return next;
+    }
+
+    /// <summary>The body of the entry with <paramref name="id"/>, or null when it is gone.</summary>
+    internal byte[][]? TryReadEntry(StreamId id)
+    {
+        var at = FindLive(id);
+        if (at < 0)
+        {
+            return null;
+        }
+        var result = new List<StreamEntry>(1);
+        ReadEntries([at], result);
+        return result.Count > 0 ? result[0].Fields : null;
+    }
+
+    /// <summary>
     /// Appends one entry as a one-record batch; the caller has chosen a valid <paramref name="id"/> above
     /// <see cref="LastId"/>. Returns the append's durability task, or the topic error that refused it.
     /// </summary>
-    internal (TopicError Error, Task Durable) Append(StreamId id, IReadOnlyList<byte[]> fieldsAndValues)
+    internal (TopicError Error, Task Durable) Append(StreamId id, IReadOnlyList<ReadOnlyMemory<byte>> fieldsAndValues)
     {
         var timestamp = StreamEntryCodec.Timestamp(id);
         Span<byte> key = stackalloc byte[StreamId.MaxTextLength];
         key = key[..id.Format(key)];
+        var valueSize = StreamEntryCodec.ValueSize(fieldsAndValues);
+        if (_valueScratch.Length < valueSize)
+        {
+            _valueScratch = new byte[Math.Max(valueSize, _valueScratch.Length * 2)];
+        }
+        var value = _valueScratch.AsSpan(0, valueSize);
+        StreamEntryCodec.EncodeValue(fieldsAndValues, value);
         _builder.Reset(timestamp);
-        _builder.Add(0, timestamp, key, keyIsNull: false, StreamEntryCodec.EncodeValue(fieldsAndValues), valueIsNull: false, 0, default);
-        var batch = _builder.Build().ToArray();
+        _builder.Add(0, timestamp, key, keyIsNull: false, value, valueIsNull: false, 0, default);
+        // The builder's buffer is this stream's own (used under Gate) and the log copies the batch before Append
+        // returns, so the batch is appended in place: Append stamps the offset and CRC into it.
+        var built = _builder.Build();
+        var batch = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(built), built.Length);
         var appended = Partition.Append(batch);
         if (appended.Error != TopicError.None)
         {

@@ -18,23 +18,29 @@ public readonly record struct StreamEntry(StreamId Id, byte[][]? Fields);
 /// </summary>
 public static class StreamEntryCodec
 {
-    /// <summary>The value bytes for <paramref name="fieldsAndValues"/> (an even number of items).</summary>
-    public static byte[] EncodeValue(IReadOnlyList<byte[]> fieldsAndValues)
+    /// <summary>Bytes of the value encoding <paramref name="fieldsAndValues"/> (an even number of items).</summary>
+    public static int ValueSize(IReadOnlyList<ReadOnlyMemory<byte>> fieldsAndValues)
     {
         var size = VarInt.SizeOfUnsigned((ulong)(fieldsAndValues.Count / 2));
-        foreach (var item in fieldsAndValues)
+        for (var i = 0; i < fieldsAndValues.Count; i++)
         {
-            size += VarInt.SizeOfUnsigned((ulong)item.Length) + item.Length;
+            var length = fieldsAndValues[i].Length;
+            size += VarInt.SizeOfUnsigned((ulong)length) + length;
         }
-        var value = new byte[size];
-        var p = VarInt.WriteUnsigned(value, (ulong)(fieldsAndValues.Count / 2));
-        foreach (var item in fieldsAndValues)
+        return size;
+    }
+
+    /// <summary>Writes the value for <paramref name="fieldsAndValues"/> into exactly <see cref="ValueSize"/> bytes.</summary>
+    public static void EncodeValue(IReadOnlyList<ReadOnlyMemory<byte>> fieldsAndValues, Span<byte> destination)
+    {
+        var p = VarInt.WriteUnsigned(destination, (ulong)(fieldsAndValues.Count / 2));
+        for (var i = 0; i < fieldsAndValues.Count; i++)
         {
-            p += VarInt.WriteUnsigned(value.AsSpan(p), (ulong)item.Length);
-            item.CopyTo(value, p);
+            var item = fieldsAndValues[i].Span;
+            p += VarInt.WriteUnsigned(destination[p..], (ulong)item.Length);
+            item.CopyTo(destination[p..]);
             p += item.Length;
         }
-        return value;
     }
 
     /// <summary>The flattened pairs of a stored value, or null when the bytes are not in this format.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Herald.Primitives.Records;
 using Herald.Storage;
 using Herald.Storage.Log;
@@ -58,7 +59,10 @@ internal sealed class StreamStateLog
                 _builder.Add(_builder.RecordCount, now, key, keyIsNull: false, value, valueIsNull: value is null,
                     headerCount: 0, encodedHeaders: default);
             }
-            return Log.Append(_builder.Build().ToArray()).Durable;
+            // The builder's buffer is ours under the lock and the log copies the batch before Append returns, so the
+            // batch is appended in place (Append stamps its offset and CRC into it) instead of copied to a new array.
+            var built = _builder.Build();
+            return Log.Append(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(built), built.Length)).Durable;
         }
     }
 

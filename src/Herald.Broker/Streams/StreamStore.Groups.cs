@@ -142,11 +142,24 @@ public sealed partial class StreamStore
     /// </summary>
     public async Task<StreamGroupReadResult> ReadGroupAsync(byte[] key, byte[] group, byte[] consumer, StreamId? from, long count, bool noAck)
     {
+        var result = ReadGroup(key, group, consumer, from, count, noAck, out var durable);
+        await durable;
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="ReadGroupAsync"/> without waiting: the read is made in memory before this returns, and
+    /// <paramref name="durable"/> completes once the state it changed is durable (complete at once when it changed
+    /// nothing that must survive). The caller must not answer before then.
+    /// </summary>
+    public StreamGroupReadResult ReadGroup(byte[] key, byte[] group, byte[] consumer, StreamId? from, long count, bool noAck,
+        out Task durable)
+    {
+        durable = Task.CompletedTask;
         if (!TryGet(key, out var s))
         {
             return new StreamGroupReadResult(StreamError.NoGroup, null);
         }
-        Task durable;
         List<StreamEntry> entries;
         lock (s.Gate)
         {
@@ -155,8 +168,12 @@ public sealed partial class StreamStore
                 return new StreamGroupReadResult(StreamError.NoGroup, null);
             }
             var now = Now;
-            var c = GetOrAddConsumer(g, consumer, now, out _);
+            var c = GetOrAddConsumer(g, consumer, now, out var created);
             c.SeenTime = now;
+            // The consumer's record is written when it is new or got entries (active time). A read that finds nothing
+            // only moves its seen-time, which stays in memory (Redis too updates it without propagating anything),
+            // so polling an idle stream writes nothing and waits for no fsync.
+            var persistConsumer = created;
             var changes = new List<KeyValuePair<byte[], byte[]?>>();
             if (from is null)
             {
@@ -180,6 +197,7 @@ public sealed partial class StreamStore
                 if (entries.Count > 0)
                 {
                     c.ActiveTime = now;
+                    persistConsumer = true;
                     changes.Add(GroupRecord(s, g));
                 }
             }
@@ -206,10 +224,12 @@ public sealed partial class StreamStore
                     }
                 }
             }
-            changes.Add(ConsumerRecord(s, g, c));
+            if (persistConsumer)
+            {
+                changes.Add(ConsumerRecord(s, g, c));
+            }
             durable = _state.Append(changes);
         }
-        await durable;
         return new StreamGroupReadResult(StreamError.None, entries);
     }
 
@@ -229,11 +249,19 @@ public sealed partial class StreamStore
     /// <summary>XACK: how many of <paramref name="ids"/> were pending and are now acknowledged.</summary>
     public async Task<long> AckAsync(byte[] key, byte[] group, IReadOnlyList<StreamId> ids)
     {
+        var acked = Ack(key, group, ids, out var durable);
+        await durable;
+        return acked;
+    }
+
+    /// <summary><see cref="AckAsync"/> without waiting; answer once <paramref name="durable"/> completes.</summary>
+    public long Ack(ReadOnlySpan<byte> key, byte[] group, IReadOnlyList<StreamId> ids, out Task durable)
+    {
+        durable = Task.CompletedTask;
         if (!TryGet(key, out var s))
         {
             return 0;
         }
-        Task durable;
         long acked = 0;
         lock (s.Gate)
         {
@@ -253,7 +281,6 @@ public sealed partial class StreamStore
             }
             durable = _state.Append(changes);
         }
-        await durable;
         return acked;
     }
 

@@ -245,9 +245,42 @@ public sealed partial class StreamStore
         {
             return new StreamAddResult(stream.Error, null);
         }
-        var s = stream.Stream;
-        Task durable;
-        Task stateDurable = Task.CompletedTask;
+        var result = AddTo(stream.Stream, request, out var durable);
+        try
+        {
+            await durable;
+        }
+        catch (Exception e) when (e is Storage.Log.StorageException or IOException)
+        {
+            return new StreamAddResult(StreamError.Storage, null);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// XADD to a stream that exists, without waiting: the entry is appended (its ID and order fixed) before this
+    /// returns, and <paramref name="durable"/> completes once it (and any trim) is durable under the fsync policy, or
+    /// faults when it cannot be. The caller must not acknowledge the entry before then; a connection pipelining many
+    /// XADDs holds their replies until then (one fsync for the lot) instead of waiting after each. False, without
+    /// doing anything, when the key holds no stream: <see cref="AddAsync"/> creates it or answers NOMKSTREAM.
+    /// </summary>
+    public bool TryAdd(ReadOnlySpan<byte> key, StreamAddRequest request, out StreamAddResult result, out Task durable)
+    {
+        if (!TryGet(key, out var s))
+        {
+            result = default;
+            durable = Task.CompletedTask;
+            return false;
+        }
+        result = AddTo(s, request, out durable);
+        return true;
+    }
+
+    private StreamAddResult AddTo(RedisStream s, StreamAddRequest request, out Task durable)
+    {
+        durable = Task.CompletedTask;
+        Task entryDurable;
+        var stateDurable = Task.CompletedTask;
         StreamId id;
         lock (s.Gate)
         {
@@ -266,7 +299,7 @@ public sealed partial class StreamStore
             {
                 return new StreamAddResult(StreamError.Storage, null);
             }
-            durable = appended;
+            entryDurable = appended;
             if (request.Trim is { } trim)
             {
                 var changes = new List<KeyValuePair<byte[], byte[]?>>();
@@ -276,24 +309,28 @@ public sealed partial class StreamStore
                 }
             }
         }
-        try
+        if (request.Trim is null && entryDurable.IsCompletedSuccessfully)
         {
-            await durable;
-            await stateDurable;
+            Signal(s.Key);
+            return new StreamAddResult(StreamError.None, id);
         }
-        catch (Exception e) when (e is Storage.Log.StorageException or IOException)
-        {
-            return new StreamAddResult(StreamError.Storage, null);
-        }
-        if (request.Trim is not null)
+        durable = AfterDurableAsync(s, entryDurable, stateDurable, trimmed: request.Trim is not null);
+        return new StreamAddResult(StreamError.None, id);
+    }
+
+    /// <summary>Once an XADD is durable: moves the log start after a trim and wakes blocked readers of the key.</summary>
+    private async Task AfterDurableAsync(RedisStream s, Task entryDurable, Task stateDurable, bool trimmed)
+    {
+        await entryDurable.ConfigureAwait(false);
+        await stateDurable.ConfigureAwait(false);
+        if (trimmed)
         {
             lock (s.Gate)
             {
                 s.AdvanceLogStart(force: false);
             }
         }
-        Signal(key);
-        return new StreamAddResult(StreamError.None, id);
+        Signal(s.Key);
     }
 
     /// <summary>Redis's ID rules for XADD (streamAppendItem).</summary>

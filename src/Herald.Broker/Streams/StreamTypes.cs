@@ -34,8 +34,11 @@ public enum StreamIdKind
     Explicit,
 }
 
-/// <summary>An XADD request.</summary>
-public sealed record StreamAddRequest(StreamIdKind IdKind, StreamId Id, IReadOnlyList<byte[]> FieldsAndValues, bool NoMkStream, StreamTrim? Trim);
+/// <summary>
+/// An XADD request. <see cref="FieldsAndValues"/> may point into the caller's buffers: they are copied into the log
+/// before <see cref="StreamStore.TryAdd"/> returns (before <see cref="StreamStore.AddAsync"/> completes).
+/// </summary>
+public sealed record StreamAddRequest(StreamIdKind IdKind, StreamId Id, IReadOnlyList<ReadOnlyMemory<byte>> FieldsAndValues, bool NoMkStream, StreamTrim? Trim);
 
 /// <summary>The outcome of XADD: the new ID, or null with NOMKSTREAM on a missing key.</summary>
 public readonly record struct StreamAddResult(StreamError Error, StreamId? Id);

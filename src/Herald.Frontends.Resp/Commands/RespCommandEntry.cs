@@ -14,8 +14,10 @@ internal sealed class RespCommandEntry
     private readonly byte[]?[] _encodedInfo = new byte[]?[2];
     private readonly byte[]?[] _encodedDocs = new byte[]?[2];
 
-    public RespCommandEntry(RespCommandSpec spec, RespCommandHandler? handler, bool allowedWhileSubscribed)
+    public RespCommandEntry(RespCommandSpec spec, RespCommandHandler? handler, bool allowedWhileSubscribed,
+        bool runsBeforeEarlierWritesAreDurable = false)
     {
+        RunsBeforeEarlierWritesAreDurable = runsBeforeEarlierWritesAreDurable;
         Spec = spec;
         Handler = handler;
         AllowedWhileSubscribed = allowedWhileSubscribed;
@@ -28,6 +30,12 @@ internal sealed class RespCommandEntry
 
     /// <summary>One of the commands RESP2 still accepts in subscribed mode (Redis's list in processCommand).</summary>
     public bool AllowedWhileSubscribed { get; }
+
+    /// <summary>
+    /// May run while replies to this connection's earlier writes wait for durability (XADD: a pipeline of them shares
+    /// one fsync). Any other command waits for those first; see RespConnection.
+    /// </summary>
+    public bool RunsBeforeEarlierWritesAreDurable { get; }
 
     public bool HasSubcommands => _subcommands.Count > 0;
 

@@ -26,8 +26,9 @@ internal sealed class RespCommandTable
     public IReadOnlyList<RespCommandEntry> Commands { get; private set; } = [];
 
     /// <summary>Adds a command implemented by <paramref name="handler"/>; its metadata comes from the catalog.</summary>
-    public RespCommandEntry Add(string name, RespCommandHandler handler, bool allowedWhileSubscribed = false) =>
-        AddEntry(new RespCommandEntry(Spec(name), handler, allowedWhileSubscribed));
+    public RespCommandEntry Add(string name, RespCommandHandler handler, bool allowedWhileSubscribed = false,
+        bool runsBeforeEarlierWritesAreDurable = false) =>
+        AddEntry(new RespCommandEntry(Spec(name), handler, allowedWhileSubscribed, runsBeforeEarlierWritesAreDurable));
 
     /// <summary>
     /// Adds a container command (CLIENT, COMMAND, PUBSUB) and the subcommands Herald implements.

@@ -53,7 +53,8 @@ internal static class RespCommands
         table.Add("flushdb", KeyspaceCommands.FlushAll);
 
         // Streams.
-        table.Add("xadd", XaddCommand.Add);
+        // XADD replies once durable, but a pipeline of them need not wait one by one: see RespConnection.
+        table.Add("xadd", XaddCommand.Add, runsBeforeEarlierWritesAreDurable: true);
         table.Add("xtrim", XaddCommand.Trim);
         table.Add("xlen", XlenCommand.Execute);
         table.Add("xrange", XrangeCommand.Range);
@@ -62,7 +63,7 @@ internal static class RespCommands
         table.Add("xsetid", XsetidCommand.Execute);
         table.Add("xread", XreadCommand.Read);
         table.Add("xreadgroup", XreadCommand.ReadGroup);
-        table.Add("xack", XackCommand.Ack);
+        table.Add("xack", XackCommand.Ack, runsBeforeEarlierWritesAreDurable: true);
         table.Add("xpending", XackCommand.Pending);
         table.Add("xclaim", XclaimCommand.Claim);
         table.Add("xautoclaim", XclaimCommand.AutoClaim);

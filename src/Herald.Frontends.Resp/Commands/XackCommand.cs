@@ -4,7 +4,7 @@ namespace Herald.Frontends.Resp.Commands;
 
 /// <summary>
 /// XACK key group id [id ...] and XPENDING key group [[IDLE min-idle] start end count [consumer]]: acknowledging
-/// pending entries (durable before the reply) and reading the pending entries list, summary or extended.
+/// pending entries (the reply is held until the acknowledgement is durable) and reading the pending entries list, summary or extended.
 /// </summary>
 internal static class XackCommand
 {
@@ -18,11 +18,13 @@ internal static class XackCommand
                 return ValueTask.CompletedTask;
             }
         }
-        return AckAsync(context, context.Argument(1).ToArray(), context.Argument(2).ToArray(), ids);
+        var acked = context.Broker.Streams.Ack(context.Argument(1), context.Argument(2).ToArray(), ids, out var durable);
+        using (context.Connection.BeginReplyWhenDurable(durable, out var writer))
+        {
+            writer.WriteInteger(acked);
+        }
+        return ValueTask.CompletedTask;
     }
-
-    private static async ValueTask AckAsync(RespCommandContext context, byte[] key, byte[] group, StreamId[] ids) =>
-        context.ReplyInteger(await context.Broker.Streams.AckAsync(key, group, ids));
 
     public static ValueTask Pending(RespCommandContext context)
     {

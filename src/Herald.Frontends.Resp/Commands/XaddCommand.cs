@@ -69,13 +69,28 @@ internal static class XaddCommand
             context.ReplyError(StreamArguments.InvalidId);
             return ValueTask.CompletedTask;
         }
-        var fields = new byte[context.ArgumentCount - i - 1][];
+        // The fields stay in the request's buffer, which outlives the append (the read loop parses nothing meanwhile).
+        var fields = new ReadOnlyMemory<byte>[context.ArgumentCount - i - 1];
         for (var f = 0; f < fields.Length; f++)
         {
-            fields[f] = context.Argument(i + 1 + f).ToArray();
+            fields[f] = context.Request.GetMemory(i + 1 + f);
         }
-        var key = context.Argument(1).ToArray();
-        return Finish(context, key, new StreamAddRequest(kind, id, fields, noMkStream, trim));
+        var request = new StreamAddRequest(kind, id, fields, noMkStream, trim);
+        if (context.Broker.Streams.TryAdd(context.Argument(1), request, out var added, out var durable))
+        {
+            // The stream exists: appended now, the reply waits in the output for durability (see RespConnection).
+            if (added.Error != StreamError.None)
+            {
+                StreamArguments.ReplyError(context, added.Error);
+                return ValueTask.CompletedTask;
+            }
+            using (context.Connection.BeginReplyWhenDurable(durable, out var writer))
+            {
+                StreamArguments.WriteId(writer, added.Id!.Value);
+            }
+            return ValueTask.CompletedTask;
+        }
+        return Finish(context, context.Argument(1).ToArray(), request);
     }
 
     private static async ValueTask Finish(RespCommandContext context, byte[] key, StreamAddRequest request)

@@ -150,69 +150,87 @@ internal static class XreadCommand
         var isGroup = options.Group is not null;
         // History reads (an explicit ID in XREADGROUP) answer at once, even when empty.
         var blockable = options.BlockMs is not null && options.Targets.All(t => !isGroup || t.New);
-        using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, context.Broker.Clock);
-        if (blockable && options.BlockMs > 0)
+        // The timer and the stop token are made only once the read has to wait: most reads answer at once.
+        var started = context.Broker.Clock.GetTimestamp();
+        CancellationTokenSource? timeout = null;
+        CancellationTokenSource? stop = null;
+        try
         {
-            timeout.CancelAfter(TimeSpan.FromMilliseconds(options.BlockMs.Value));
-        }
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.Connection.Closed, context.Connection.CloseRequested);
-        var first = true;
-        while (true)
-        {
-            // Take the signals before looking, so an XADD in between still wakes us.
-            var signals = blockable ? options.Targets.Select(t => streams.WhenChanged(t.Key)).ToArray() : [];
-            var results = new List<(byte[] Key, List<StreamEntry> Entries)>();
-            for (var k = 0; k < options.Targets.Length; k++)
+            var first = true;
+            while (true)
             {
-                var target = options.Targets[k];
-                List<StreamEntry> entries;
-                if (isGroup)
+                // Take the signals before looking, so an XADD in between still wakes us.
+                var signals = blockable ? options.Targets.Select(t => streams.WhenChanged(t.Key)).ToArray() : [];
+                var results = new List<(byte[] Key, List<StreamEntry> Entries)>();
+                for (var k = 0; k < options.Targets.Length; k++)
                 {
-                    var read = await streams.ReadGroupAsync(target.Key, options.Group!, options.Consumer!,
-                        target.New ? null : target.After, options.Count, options.NoAck);
-                    if (read.Error != StreamError.None)
+                    var target = options.Targets[k];
+                    List<StreamEntry> entries;
+                    if (isGroup)
                     {
-                        context.ReplyError($"NOGROUP No such key '{RespErrors.Quote(target.Key, int.MaxValue)}' or consumer group '{RespErrors.Quote(options.Group, int.MaxValue)}' in XREADGROUP with GROUP option");
-                        return;
+                        var read = streams.ReadGroup(target.Key, options.Group!, options.Consumer!,
+                            target.New ? null : target.After, options.Count, options.NoAck, out var durable);
+                        // The reply waits in the output until the group's new state is durable (see RespConnection).
+                        context.Connection.HoldRepliesUntil(durable);
+                        if (read.Error != StreamError.None)
+                        {
+                            context.ReplyError($"NOGROUP No such key '{RespErrors.Quote(target.Key, int.MaxValue)}' or consumer group '{RespErrors.Quote(options.Group, int.MaxValue)}' in XREADGROUP with GROUP option");
+                            return;
+                        }
+                        entries = read.Entries!;
+                        if (!target.New)
+                        {
+                            results.Add((target.Key, entries));
+                            continue;
+                        }
                     }
-                    entries = read.Entries!;
-                    if (!target.New)
+                    else if (target.LastEntry && first && streams.LastEntry(target.Key) is { } last)
+                    {
+                        entries = [last];
+                    }
+                    else
+                    {
+                        entries = streams.Read(target.Key, target.After, options.Count == 0 ? -1 : options.Count);
+                    }
+                    if (entries.Count > 0)
                     {
                         results.Add((target.Key, entries));
-                        continue;
                     }
                 }
-                else if (target.LastEntry && first && streams.LastEntry(target.Key) is { } last)
+                first = false;
+                if (results.Count > 0 || !blockable)
                 {
-                    entries = [last];
+                    Reply(context, results);
+                    return;
                 }
-                else
+                if (stop is null)
                 {
-                    entries = streams.Read(target.Key, target.After, options.Count == 0 ? -1 : options.Count);
+                    timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, context.Broker.Clock);
+                    if (options.BlockMs > 0)
+                    {
+                        var left = TimeSpan.FromMilliseconds(options.BlockMs.Value) - context.Broker.Clock.GetElapsedTime(started);
+                        timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                    }
+                    stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.Connection.Closed, context.Connection.CloseRequested);
                 }
-                if (entries.Count > 0)
+                try
                 {
-                    results.Add((target.Key, entries));
+                    await Task.WhenAny(signals).WaitAsync(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    if (!context.Connection.Closed.IsCancellationRequested)
+                    {
+                        Reply(context, []);
+                    }
+                    return;
                 }
             }
-            first = false;
-            if (results.Count > 0 || !blockable)
-            {
-                Reply(context, results);
-                return;
-            }
-            try
-            {
-                await Task.WhenAny(signals).WaitAsync(stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                if (!context.Connection.Closed.IsCancellationRequested)
-                {
-                    Reply(context, []);
-                }
-                return;
-            }
+        }
+        finally
+        {
+            stop?.Dispose();
+            timeout?.Dispose();
         }
     }
 

@@ -25,6 +25,12 @@ internal sealed partial class RespConnection
     private readonly Channel<byte> _wake = Channel.CreateBounded<byte>(
         new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 
+    /// <summary>Rings the doorbell when the hold stopping the write loop is released; made once.</summary>
+    private readonly Action _wakeWriter;
+
+    /// <summary>The hold the write loop has asked to be woken for (so it asks once per hold). Write loop only.</summary>
+    private Task? _watchedHold;
+
     private bool _wakePending;
     private bool _outputCompleted;
     private bool _aborted;
@@ -82,6 +88,36 @@ internal sealed partial class RespConnection
         var scope = _outputGate.EnterScope();
         writer = _writer;
         return scope;
+    }
+
+    /// <summary>
+    /// Like <see cref="BeginReply"/>, for a reply that must not reach the client before <paramref name="durable"/>
+    /// completes (a stream write under fsync=always): see <see cref="HoldRepliesUntil"/>.
+    /// </summary>
+    public Lock.Scope BeginReplyWhenDurable(Task durable, out RespWriter writer)
+    {
+        HoldRepliesUntil(durable);
+        return BeginReply(out writer);
+    }
+
+    /// <summary>
+    /// Holds back everything written to the output from now on until <paramref name="durable"/> completes, so the
+    /// reply about to be written acknowledges a write only once it is durable, without the connection waiting for it:
+    /// the read loop goes on with the next pipelined XADD, and the write loop sends the held replies, in order, when
+    /// the fsync that covers them is done. Should the write fail, the connection is closed instead, so nothing
+    /// acknowledges it. Read loop only; call before writing the reply.
+    /// </summary>
+    public void HoldRepliesUntil(Task durable)
+    {
+        if (durable.IsCompletedSuccessfully)
+        {
+            return;
+        }
+        lock (_outputGate)
+        {
+            _output.HoldFromHere(durable);
+        }
+        _writesAwaitingDurability.Enqueue(durable);
     }
 
     /// <summary>Closes the connection now, from any thread, dropping unsent output (CLIENT KILL, output limits).</summary>
@@ -168,18 +204,32 @@ internal sealed partial class RespConnection
             while (true)
             {
                 bool completed;
+                Task? hold = null;
                 lock (_outputGate)
                 {
                     _wakePending = false;
                     completed = _outputCompleted || _aborted;
                     if (!_aborted)
                     {
-                        _output.DetachTo(segments);
+                        hold = _output.DetachTo(segments);
                     }
+                }
+                if (hold is { IsFaulted: true } or { IsCanceled: true })
+                {
+                    // The write the held replies acknowledge did not become durable: close rather than acknowledge it.
+                    _frontend.Logger.LogWarning(hold.Exception?.GetBaseException(),
+                        "RESP connection {Id}: a write did not become durable; closing the connection without its reply", Id);
+                    Kill("write not durable");
+                    return;
+                }
+                if (hold is not null && !ReferenceEquals(hold, _watchedHold))
+                {
+                    _watchedHold = hold;
+                    hold.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wakeWriter);
                 }
                 if (segments.Count == 0)
                 {
-                    if (completed)
+                    if (completed && hold is null)
                     {
                         return;
                     }

@@ -37,6 +37,14 @@ internal sealed partial class RespConnection
     private long _errorReplies;
     private long _lastInteractionTicks;
 
+    /// <summary>
+    /// Writes whose replies are written but held until durable (<see cref="BeginReplyWhenDurable"/>), oldest first.
+    /// Only a command that allows it (<see cref="RespCommandEntry.RunsBeforeEarlierWritesAreDurable"/>) runs while
+    /// any is outstanding; any other first waits for them, so it sees what they wrote as it would have before
+    /// (readers see stream entries once durable). Read loop only.
+    /// </summary>
+    private readonly Queue<Task> _writesAwaitingDurability = new();
+
     /// <summary>Fires when the socket closes, so a blocked command (XREAD BLOCK) stops waiting for it.</summary>
     internal CancellationToken Closed => _transport.ConnectionClosed;
 
@@ -50,6 +58,7 @@ internal sealed partial class RespConnection
         _transport = transport;
         _reader = new RespReader(frontend.Options.RequestLimits);
         _writer = new RespWriter(_output);
+        _wakeWriter = WakeWriter;
         _context = new RespCommandContext(frontend, this);
         Id = frontend.NextConnectionId();
         RemoteAddress = Describe(transport.RemoteEndPoint);
@@ -176,7 +185,25 @@ internal sealed partial class RespConnection
             return ValueTask.CompletedTask;
         }
         LastCommand = entry.Spec.Name;
+        while (_writesAwaitingDurability.TryPeek(out var write) && write.IsCompleted)
+        {
+            _writesAwaitingDurability.Dequeue();
+        }
+        if (_writesAwaitingDurability.Count > 0 && !entry.RunsBeforeEarlierWritesAreDurable)
+        {
+            return RunAfterEarlierWritesAsync(entry);
+        }
         return entry.Handler!(_context);
+    }
+
+    private async ValueTask RunAfterEarlierWritesAsync(RespCommandEntry entry)
+    {
+        while (_writesAwaitingDurability.TryDequeue(out var write))
+        {
+            // A failed write closes the connection (the write loop sees it); this command just runs after it.
+            await write.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        await entry.Handler!(_context);
     }
 
     /// <summary>Counts an error reply for INFO (total_error_replies).</summary>

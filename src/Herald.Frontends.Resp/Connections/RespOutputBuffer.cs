@@ -14,6 +14,13 @@ namespace Herald.Frontends.Resp.Connections;
 /// thread-safe: the owning <see cref="RespConnection"/> serializes every call with its output lock. Segments come
 /// from <see cref="ArrayPool{T}.Shared"/> and return there from <see cref="Recycle"/> or <see cref="Clear"/>.
 /// </para>
+/// <para>
+/// Holds: a reply that may only reach the client once a write is durable (XADD under fsync=always) is written at
+/// once, behind a hold (<see cref="HoldFromHere"/>) that keeps the segment receiving the next bytes, and every later
+/// one, from being detached until the write's task completes. So a pipeline of XADDs runs without waiting and its
+/// replies leave together after the fsync that covers them all, still in order. Segments are numbered in write order
+/// (<see cref="_tailNumber"/> is the tail's number, or the next tail's); a hold names the first segment it stops.
+/// </para>
 /// </summary>
 internal sealed class RespOutputBuffer : IBufferWriter<byte>
 {
@@ -24,6 +31,8 @@ internal sealed class RespOutputBuffer : IBufferWriter<byte>
     private int _tailLength;
     private long _queuedBytes;
     private long _inFlightBytes;
+    private long _tailNumber;
+    private readonly Queue<(long Segment, Task Durable)> _holds = new();
 
     /// <summary>Bytes written and not yet confirmed sent.</summary>
     public long BufferedBytes => _queuedBytes + _inFlightBytes;
@@ -44,19 +53,60 @@ internal sealed class RespOutputBuffer : IBufferWriter<byte>
 
     public Span<byte> GetSpan(int sizeHint = 0) => EnsureTail(sizeHint).AsSpan(_tailLength);
 
-    /// <summary>Moves every queued segment to <paramref name="segments"/>; they count as in flight until <see cref="Sent"/>.</summary>
-    public void DetachTo(List<OutputSegment> segments)
+    /// <summary>
+    /// Keeps everything written from now on unsent until <paramref name="durable"/> completes (see the summary).
+    /// </summary>
+    public void HoldFromHere(Task durable)
     {
-        segments.AddRange(_filled);
-        _filled.Clear();
-        if (_tailLength > 0)
+        if (!durable.IsCompletedSuccessfully)
+        {
+            _holds.Enqueue((_tailNumber, durable));
+        }
+    }
+
+    /// <summary>
+    /// Moves the queued segments that no hold stops to <paramref name="segments"/>; they count as in flight until
+    /// <see cref="Sent"/>. Returns the task of the first hold still stopping some (null when none), whose completion
+    /// should wake the caller. A hold whose write failed is returned as well, completed and faulted: the replies
+    /// behind it must never be sent.
+    /// </summary>
+    public Task? DetachTo(List<OutputSegment> segments)
+    {
+        while (_holds.TryPeek(out var hold) && hold.Durable.IsCompletedSuccessfully)
+        {
+            _holds.Dequeue();
+        }
+        var stop = long.MaxValue;
+        Task? blocking = null;
+        if (_holds.TryPeek(out var first))
+        {
+            if (first.Durable.IsCompleted)
+            {
+                return first.Durable;
+            }
+            stop = first.Segment;
+            blocking = first.Durable;
+        }
+        var firstNumber = _tailNumber - _filled.Count;
+        var movable = (int)Math.Clamp(stop - firstNumber, 0, _filled.Count);
+        long moved = 0;
+        for (var i = 0; i < movable; i++)
+        {
+            segments.Add(_filled[i]);
+            moved += _filled[i].Length;
+        }
+        _filled.RemoveRange(0, movable);
+        if (_filled.Count == 0 && _tailLength > 0 && _tailNumber < stop)
         {
             segments.Add(new OutputSegment(_tail!, _tailLength));
+            moved += _tailLength;
             _tail = null;
             _tailLength = 0;
+            _tailNumber++;
         }
-        _inFlightBytes += _queuedBytes;
-        _queuedBytes = 0;
+        _inFlightBytes += moved;
+        _queuedBytes -= moved;
+        return blocking;
     }
 
     /// <summary>The write loop has flushed <paramref name="bytes"/> of what it detached.</summary>
@@ -83,6 +133,7 @@ internal sealed class RespOutputBuffer : IBufferWriter<byte>
         }
         _tailLength = 0;
         _queuedBytes = 0;
+        _holds.Clear();
     }
 
     private byte[] EnsureTail(int sizeHint)
@@ -97,6 +148,7 @@ internal sealed class RespOutputBuffer : IBufferWriter<byte>
             if (_tailLength > 0)
             {
                 _filled.Add(new OutputSegment(_tail, _tailLength));
+                _tailNumber++;
             }
             else
             {
