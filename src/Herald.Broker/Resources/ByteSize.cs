@@ -38,6 +38,13 @@ public static class ByteSize
         return true;
     }
 
+    /// <summary>A rounded form for log lines: <c>409.6 MB</c>, <c>12.0 GB</c>.</summary>
+    public static string Approximate(long bytes) =>
+        bytes >= 1_000_000_000 ? (bytes / 1e9).ToString("0.0 GB", CultureInfo.InvariantCulture)
+        : bytes >= 1_000_000 ? (bytes / 1e6).ToString("0.0 MB", CultureInfo.InvariantCulture)
+        : bytes >= 1_000 ? (bytes / 1e3).ToString("0.0 kB", CultureInfo.InvariantCulture)
+        : bytes.ToString(CultureInfo.InvariantCulture) + " B";
+
     /// <summary>The shortest exact form: <c>50MB</c>, <c>2GiB</c>, or plain bytes.</summary>
     public static string Format(long bytes)
     {

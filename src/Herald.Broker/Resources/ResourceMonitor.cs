@@ -16,11 +16,14 @@ public readonly record struct ResourceUsage(
 /// memory with the <see cref="MemoryHighWatermark"/> and the free space of the data directory's filesystem with the
 /// disk free limit, and raises or clears the matching <see cref="ResourceAlarm"/> in <see cref="ResourceAlarms"/>,
 /// with one log line per change. A check costs two small reads from the OS (no allocation worth noting), so it runs
-/// every second. The limits can change at run time (RabbitMQ's <c>rabbitmqctl set_vm_memory_high_watermark</c> and
+/// every second; above the watermark it may also force a garbage collection (see <see cref="MeasureMemory"/>). The limits can change at run time (RabbitMQ's <c>rabbitmqctl set_vm_memory_high_watermark</c> and
 /// <c>set_disk_free_limit</c>); a change is checked at once. Thread-safe.
 /// </summary>
 public sealed class ResourceMonitor : IAsyncDisposable
 {
+    /// <summary>Least time between two full collections the monitor forces (see <see cref="MeasureMemory"/>).</summary>
+    private static readonly TimeSpan CollectInterval = TimeSpan.FromSeconds(5);
+
     private readonly Lock _lock = new();
     private readonly ResourceAlarms _alarms;
     private readonly string _dataDirectory;
@@ -31,6 +34,7 @@ public sealed class ResourceMonitor : IAsyncDisposable
     private long _diskFreeLimitBytes;
     private ResourceUsage _last;
     private bool _diskUnreadableLogged;
+    private long _lastCollectTimestamp;
     private Task? _loop;
 
     public ResourceMonitor(ResourceAlarms alarms, string dataDirectory, MemoryHighWatermark memoryHighWatermark, long diskFreeLimitBytes,
@@ -105,8 +109,8 @@ public sealed class ResourceMonitor : IAsyncDisposable
     {
         lock (_lock)
         {
-            var memoryUsed = Environment.WorkingSet;
             var memoryLimit = _memoryHighWatermark.LimitBytes(AvailableMemoryBytes());
+            var memoryUsed = MeasureMemory(memoryLimit);
             var diskFree = DiskFreeBytes();
             var diskLimit = Interlocked.Read(ref _diskFreeLimitBytes);
             var memoryHigh = memoryUsed > memoryLimit;
@@ -117,12 +121,12 @@ public sealed class ResourceMonitor : IAsyncDisposable
                 if (memoryHigh)
                 {
                     _logger.LogWarning("memory resource limit alarm set: memory use {Used} is above the high watermark {Limit} ({Watermark}); publishers are blocked until it clears",
-                        ByteSize.Format(memoryUsed), ByteSize.Format(memoryLimit), _memoryHighWatermark);
+                        ByteSize.Approximate(memoryUsed), ByteSize.Approximate(memoryLimit), _memoryHighWatermark);
                 }
                 else
                 {
                     _logger.LogInformation("memory resource limit alarm cleared: memory use {Used} is below the high watermark {Limit}",
-                        ByteSize.Format(memoryUsed), ByteSize.Format(memoryLimit));
+                        ByteSize.Approximate(memoryUsed), ByteSize.Approximate(memoryLimit));
                 }
             }
             if (_alarms.Set(ResourceAlarm.Disk, diskLow))
@@ -130,12 +134,12 @@ public sealed class ResourceMonitor : IAsyncDisposable
                 if (diskLow)
                 {
                     _logger.LogWarning("disk resource limit alarm set: free disk space {Free} on {Directory} is below the limit {Limit}; publishers are blocked until it clears",
-                        ByteSize.Format(diskFree), _dataDirectory, ByteSize.Format(diskLimit));
+                        ByteSize.Approximate(diskFree), _dataDirectory, ByteSize.Approximate(diskLimit));
                 }
                 else
                 {
                     _logger.LogInformation("disk resource limit alarm cleared: free disk space {Free} is above the limit {Limit}",
-                        ByteSize.Format(diskFree), ByteSize.Format(diskLimit));
+                        ByteSize.Approximate(diskFree), ByteSize.Approximate(diskLimit));
                 }
             }
             _last = new ResourceUsage(memoryUsed, memoryLimit, diskFree, diskLimit, _alarms.Active);
@@ -174,6 +178,24 @@ public sealed class ResourceMonitor : IAsyncDisposable
         {
             // Stopped.
         }
+    }
+
+    /// <summary>
+    /// Resident memory. The GC keeps memory it freed committed, so resident memory stays high after queues drain and
+    /// an alarm would never clear: above the limit, a full compacting collection that returns free memory to the OS
+    /// runs first (at most every <see cref="CollectInterval"/>, so a lasting alarm costs one collection per interval),
+    /// and only what is still resident after it counts, as RabbitMQ collects garbage when memory runs high.
+    /// </summary>
+    private long MeasureMemory(long limit)
+    {
+        var used = Environment.WorkingSet;
+        if (used <= limit || (_lastCollectTimestamp != 0 && _clock.GetElapsedTime(_lastCollectTimestamp) < CollectInterval))
+        {
+            return used;
+        }
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _lastCollectTimestamp = _clock.GetTimestamp();
+        return Environment.WorkingSet;
     }
 
     /// <summary>
