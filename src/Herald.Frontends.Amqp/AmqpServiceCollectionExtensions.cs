@@ -11,7 +11,8 @@ public static class AmqpServiceCollectionExtensions
     /// Adds the node's <see cref="AmqpFrontend"/>. The host must register a <c>Func&lt;Broker&gt;</c>; it is called on
     /// the first use, not here, because the broker starts after the services are built. <paramref name="channelMethods"/>
     /// makes each channel's method handler (the seam to the broker); by default the broker-backed
-    /// <see cref="Messaging.BrokerChannelMethods"/>, tests may plug in their own.
+    /// <see cref="Messaging.BrokerChannelMethods"/>, tests may plug in their own. The host's
+    /// <see cref="Herald.Broker.Resources.ResourceAlarms"/>, when registered, block publishers (none: never blocked).
     /// </summary>
     public static IServiceCollection AddAmqpFrontend(
         this IServiceCollection services, AmqpFrontendOptions? options = null, Func<AmqpChannel, AmqpChannelMethods>? channelMethods = null)
@@ -20,7 +21,8 @@ public static class AmqpServiceCollectionExtensions
         {
             var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
             return new AmqpFrontend(provider.GetRequiredService<Func<Herald.Broker.Broker>>(), options ?? new AmqpFrontendOptions(),
-                loggerFactory, channelMethods ?? Messaging.BrokerChannelMethods.Factory(loggerFactory));
+                loggerFactory, channelMethods ?? Messaging.BrokerChannelMethods.Factory(loggerFactory), clock: null,
+                provider.GetService<Herald.Broker.Resources.ResourceAlarms>());
         });
         return services;
     }

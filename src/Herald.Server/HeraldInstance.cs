@@ -1,4 +1,6 @@
 using System.Net;
+using Herald.Broker.Resources;
+using Herald.Server.Broker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,6 +52,13 @@ public sealed class HeraldInstance : IAsyncDisposable
     /// <summary>Port of the listener for <paramref name="protocol"/> (<c>http</c>, <c>kafka</c>, ...), or null when there is none.</summary>
     public int? PortOf(string protocol) =>
         Listeners.FirstOrDefault(l => string.Equals(l.Protocol, protocol, StringComparison.OrdinalIgnoreCase))?.EndPoint.Port;
+
+    /// <summary>
+    /// The node's memory and disk monitor: the alarms in effect, the last measurement, and the limits, which can be
+    /// changed while the node runs (as RabbitMQ's <c>rabbitmqctl set_vm_memory_high_watermark</c> and
+    /// <c>set_disk_free_limit</c>).
+    /// </summary>
+    public ResourceMonitor Resources => _app.Services.GetRequiredService<BrokerService>().Resources;
 
     /// <summary>
     /// Stops the node gracefully: stops accepting, lets in-flight work finish (until

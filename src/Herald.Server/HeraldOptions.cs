@@ -1,4 +1,5 @@
 using System.Net;
+using Herald.Broker.Resources;
 using Herald.Storage.Log;
 
 namespace Herald.Server;
@@ -82,6 +83,18 @@ public sealed class HeraldOptions
     /// </summary>
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Memory use above which publishers are blocked (RabbitMQ's <c>vm_memory_high_watermark</c>): a fraction of the
+    /// memory available to the process, or an absolute size. Default 0.4, as RabbitMQ.
+    /// </summary>
+    public MemoryHighWatermark MemoryHighWatermark { get; set; } = MemoryHighWatermark.Default;
+
+    /// <summary>
+    /// Free space on the data directory's filesystem below which publishers are blocked (RabbitMQ's
+    /// <c>disk_free_limit</c>). Default 50 MB (50,000,000 bytes), as RabbitMQ.
+    /// </summary>
+    public long DiskFreeLimitBytes { get; set; } = 50_000_000;
+
     /// <summary>Console log format. Default <see cref="HeraldLogFormat.Text"/>.</summary>
     public HeraldLogFormat LogFormat { get; set; } = HeraldLogFormat.Text;
 
@@ -155,6 +168,16 @@ public sealed class HeraldOptions
         if (SegmentSizeBytes < 1)
         {
             problems.Add($"{nameof(SegmentSizeBytes)} must be positive, not {SegmentSizeBytes}");
+        }
+
+        if (MemoryHighWatermark is null)
+        {
+            problems.Add($"{nameof(MemoryHighWatermark)} must be set");
+        }
+
+        if (DiskFreeLimitBytes < 0)
+        {
+            problems.Add($"{nameof(DiskFreeLimitBytes)} must not be negative, not {DiskFreeLimitBytes}");
         }
 
         if (!Enum.IsDefined(LogFormat))

@@ -26,17 +26,22 @@ internal sealed class RawAmqpClient : IAsyncDisposable
         _reader = PipeReader.Create(_stream);
     }
 
-    public static async Task<RawAmqpClient> ConnectAsync(int port)
+    /// <summary>A socket to the port; a non-zero <paramref name="receiveBufferBytes"/> fixes the kernel's receive buffer (no autotuning).</summary>
+    public static async Task<RawAmqpClient> ConnectAsync(int port, int receiveBufferBytes = 0)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferBytes > 0)
+        {
+            tcp.ReceiveBufferSize = receiveBufferBytes;
+        }
         await tcp.ConnectAsync("127.0.0.1", port);
         return new RawAmqpClient(tcp);
     }
 
     /// <summary>Connects and runs the whole handshake as guest, up to connection.open-ok.</summary>
-    public static async Task<RawAmqpClient> OpenAsync(int port, ushort heartbeat = 0, ushort channelMax = 0)
+    public static async Task<RawAmqpClient> OpenAsync(int port, ushort heartbeat = 0, ushort channelMax = 0, int receiveBufferBytes = 0)
     {
-        var client = await ConnectAsync(port);
+        var client = await ConnectAsync(port, receiveBufferBytes);
         await client.HandshakeAsync(heartbeat, channelMax);
         return client;
     }

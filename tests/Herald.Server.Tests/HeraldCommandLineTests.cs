@@ -1,4 +1,5 @@
 using System.Net;
+using Herald.Broker.Resources;
 using Herald.Server.Configuration;
 using Herald.Storage.Log;
 using Herald.TestKit;
@@ -25,6 +26,33 @@ public sealed class HeraldCommandLineTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), options.FsyncInterval);
         Assert.Equal(1073741824, options.SegmentSizeBytes);
         Assert.Equal(HeraldLogFormat.Text, options.LogFormat);
+        Assert.Equal(MemoryHighWatermark.Relative(0.4), options.MemoryHighWatermark);
+        Assert.Equal(50_000_000, options.DiskFreeLimitBytes);
+    }
+
+    [Theory]
+    [InlineData("0.6", 0.6, null)]
+    [InlineData("1.0", 1.0, null)]
+    [InlineData("512MiB", null, 512L << 20)]
+    [InlineData("2GB", null, 2_000_000_000L)]
+    [InlineData("1073741824", null, 1073741824L)]
+    [InlineData("64k", null, 65536L)]
+    public void Memory_high_watermark_is_a_fraction_or_a_size_as_in_RabbitMQ(string value, double? fraction, long? bytes)
+    {
+        var options = Parse(["--memory-high-watermark", value]);
+
+        Assert.Equal(fraction, options.MemoryHighWatermark.Fraction);
+        Assert.Equal(bytes, options.MemoryHighWatermark.Bytes);
+    }
+
+    [Theory]
+    [InlineData("50MB", 50_000_000L)]
+    [InlineData("1GiB", 1L << 30)]
+    [InlineData("2 GB", 2_000_000_000L)]
+    [InlineData("0", 0L)]
+    public void Disk_free_limit_is_a_size(string value, long bytes)
+    {
+        Assert.Equal(bytes, Parse([$"--disk-free-limit={value}"]).DiskFreeLimitBytes);
     }
 
     [Fact]
@@ -86,6 +114,10 @@ public sealed class HeraldCommandLineTests : IDisposable
     [InlineData(new[] { "--segment-bytes", "1e9" }, "invalid value '1e9' for --segment-bytes")]
     [InlineData(new[] { "--bind", "localhost" }, "expected an IP address")]
     [InlineData(new[] { "--log-format", "xml" }, "expected one of text, json")]
+    [InlineData(new[] { "--memory-high-watermark", "40%" }, "expected a fraction of RAM such as 0.4, or a size")]
+    [InlineData(new[] { "--memory-high-watermark", "-0.4" }, "invalid value '-0.4' for --memory-high-watermark")]
+    [InlineData(new[] { "--disk-free-limit", "50XB" }, "invalid value '50XB' for --disk-free-limit")]
+    [InlineData(new[] { "--disk-free-limit", "99999999999TB" }, "invalid value '99999999999TB' for --disk-free-limit")]
     [InlineData(new[] { "--datadir", "x" }, "unknown option '--datadir'")]
     [InlineData(new[] { "-h2" }, "unexpected argument '-h2'")]
     [InlineData(new[] { "serve" }, "unexpected argument 'serve'")]

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Herald.Broker.Resources;
 using Herald.Server.Configuration;
 using Herald.Storage.Log;
 
@@ -51,6 +52,8 @@ public sealed partial class HeraldOptionTableTests
             SegmentSizeBytes = 7,
             RetentionCheckInterval = TimeSpan.FromMilliseconds(9),
             LogFormat = HeraldLogFormat.Json,
+            MemoryHighWatermark = MemoryHighWatermark.Absolute(2L << 30),
+            DiskFreeLimitBytes = 1_000_000_000,
         };
         Assert.NotEqual(option.Default(defaults), option.Default(parsed));
 

@@ -36,6 +36,32 @@ public sealed class HeraldServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Health_alarms_reports_a_disk_alarm_from_the_start_until_the_limit_is_lowered()
+    {
+        // No filesystem has this much free space: the disk alarm is raised by the first check, before listeners open.
+        _options.DiskFreeLimitBytes = long.MaxValue;
+        await using var herald = await HeraldServer.StartAsync(_options);
+        using var client = new HttpClient();
+        var alarms = new Uri($"http://127.0.0.1:{herald.HttpPort}/health/alarms");
+
+        var response = await client.GetAsync(alarms);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("failed", body.GetProperty("status").GetString());
+        Assert.Equal("disk", Assert.Single(body.GetProperty("alarms").EnumerateArray()).GetString());
+        Assert.Equal(long.MaxValue, body.GetProperty("diskFreeLimitBytes").GetInt64());
+        Assert.InRange(body.GetProperty("diskFreeBytes").GetInt64(), 1, long.MaxValue - 1);
+        Assert.Equal(Herald.Broker.Resources.ResourceAlarm.Disk, herald.Resources.Alarms.Active);
+
+        herald.Resources.SetDiskFreeLimit(0);
+        response = await client.GetAsync(alarms);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("""{"status":"ok","alarms":[]""", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Readiness does not depend on alarms (as RabbitMQ): the node still serves consumers.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri($"http://127.0.0.1:{herald.HttpPort}/health/ready"))).StatusCode);
+    }
+
+    [Fact]
     public async Task Reports_the_listeners_it_bound_and_the_absolute_data_directory()
     {
         _options.DataDirectory = Path.GetRelativePath(Environment.CurrentDirectory, _options.DataDirectory);

@@ -29,6 +29,7 @@ public sealed class DeliverySession
     private int _unacked;
     private int _prefetchCount;
     private bool _closed;
+    private volatile bool _paused;
 
     internal DeliverySession(VirtualHost host, object? connection, IDeliveryTarget target)
     {
@@ -67,6 +68,23 @@ public sealed class DeliverySession
     }
 
     internal void AddUnacked() => Interlocked.Increment(ref _unacked);
+
+    /// <summary>While true, queues deliver nothing to this session's consumers, whatever their prefetch.</summary>
+    internal bool IsPaused => _paused;
+
+    /// <summary>
+    /// Stops deliveries to this session's consumers until <see cref="Resume"/>: the front end cannot write to its
+    /// client as fast as the queues deliver (a client that stops reading), and no-ack consumers without prefetch
+    /// would otherwise make deliveries pile up in memory without bound. Deliveries already handed over stay.
+    /// </summary>
+    public void Pause() => _paused = true;
+
+    /// <summary>Deliveries may flow again: the queues this session consumes from dispatch at once.</summary>
+    public void Resume()
+    {
+        _paused = false;
+        DispatchAll();
+    }
 
     /// <summary>basic.qos as RabbitMQ interprets it: global=false limits each new consumer, global=true the channel.</summary>
     public void SetPrefetch(int prefetchCount, bool global)

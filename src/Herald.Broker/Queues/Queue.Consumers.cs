@@ -238,7 +238,7 @@ public sealed partial class Queue
     }
 
     private static bool HasCredit(QueueConsumer consumer) =>
-        !consumer.IsCancelled && consumer.HasOwnCredit && (consumer.NoAck || consumer.Session.HasCredit);
+        !consumer.IsCancelled && !consumer.Session.IsPaused && consumer.HasOwnCredit && (consumer.NoAck || consumer.Session.HasCredit);
 
     /// <summary>Marks the queue deleted and returns its consumers, to be told (consumer cancel notification).</summary>
     internal QueueConsumer[] MarkDeleted()

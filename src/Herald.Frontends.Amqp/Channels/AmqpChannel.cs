@@ -51,6 +51,15 @@ public sealed class AmqpChannel
     /// <summary>True from channel.open-ok until either side starts closing the channel.</summary>
     public bool IsOpen => State == AmqpChannelState.Open;
 
+    /// <summary>
+    /// True while the connection's output holds more unsent data than it should (the client reads too slowly): stop
+    /// producing deliveries until <see cref="WhenOutputDrained"/> completes.
+    /// </summary>
+    public bool IsOutputBackedUp => _connection.Output.IsBackedUp;
+
+    /// <summary>Completes once the connection's output has drained (at once when it is not backed up) or closed.</summary>
+    public Task WhenOutputDrained() => _connection.Output.WhenDrained();
+
     /// <summary>The negotiated frame-max, for callers that size content themselves.</summary>
     public uint FrameMax => _connection.Output.FrameMax;
 

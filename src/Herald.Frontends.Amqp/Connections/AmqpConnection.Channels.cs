@@ -104,6 +104,11 @@ internal sealed partial class AmqpConnection
         }
         if (AmqpMethodInfo.HasContent(classId, methodId))
         {
+            if (classId == BasicPublish.ProtocolClassId && methodId == BasicPublish.ProtocolMethodId)
+            {
+                // A resource alarm stops the read loop here, before the message is taken in.
+                await WaitWhileAlarmedAsync();
+            }
             // Decode nothing yet: the arguments are kept until the content is complete, then dispatched with it.
             channel.BeginContent(classId, methodId, arguments.Span);
             return;

@@ -96,6 +96,8 @@ internal sealed partial class AmqpConnection
         if (refusal is null)
         {
             UserName = user!;
+            _clientWantsBlockedNotifications = startOk.ClientProperties["capabilities"] is AmqpTable offered
+                && offered["connection.blocked"] is true;
             _phase = ConnectionPhase.AwaitingTuneOk;
             await Output.SendMethodAsync(0, new ConnectionTune
             {
@@ -163,5 +165,6 @@ internal sealed partial class AmqpConnection
         var previous = Interlocked.Exchange(ref _readDeadline, new CancellationTokenSource());
         previous.Dispose();
         await Output.SendMethodAsync(0, new ConnectionOpenOk());
+        WatchAlarms();
     }
 }

@@ -6,7 +6,8 @@ namespace Herald.Frontends.Amqp.Connections;
 /// <summary>
 /// Heartbeats, both directions (spec 4.2.7, RabbitMQ's rabbit_heartbeat): once per half interval the server sends a
 /// heartbeat frame if it has sent nothing else in that time, and closes the socket when the client has sent nothing
-/// at all for two intervals ("missed heartbeats from client").
+/// at all for two intervals ("missed heartbeats from client"), except while a resource alarm keeps the connection
+/// from reading.
 /// </summary>
 internal sealed partial class AmqpConnection
 {
@@ -23,7 +24,7 @@ internal sealed partial class AmqpConnection
             using var timer = new PeriodicTimer(half, clock);
             while (await timer.WaitForNextTickAsync(cancellation))
             {
-                if (clock.GetElapsedTime(Interlocked.Read(ref _lastReceiveTimestamp)) >= interval * 2)
+                if (!_readingPaused && clock.GetElapsedTime(Interlocked.Read(ref _lastReceiveTimestamp)) >= interval * 2)
                 {
                     Logger.LogWarning("AMQP connection {Id} from {Remote}: missed heartbeats from client, timeout: {Seconds}s; closing",
                         Id, Remote, interval.TotalSeconds);

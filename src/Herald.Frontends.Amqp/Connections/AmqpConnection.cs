@@ -12,8 +12,8 @@ namespace Herald.Frontends.Amqp.Connections;
 /// One client connection and its state machine (spec section 2.2.4 and RabbitMQ's rabbit_reader):
 /// <c>protocol header → start/start-ok → tune/tune-ok → open/open-ok → open → closing</c>. The read loop (this file)
 /// splits frames and runs them in order; the handshake is in <c>AmqpConnection.Handshake.cs</c>, channel frames in
-/// <c>AmqpConnection.Channels.cs</c>, heartbeats in <c>AmqpConnection.Heartbeat.cs</c>. Every outgoing frame goes
-/// through <see cref="Output"/>.
+/// <c>AmqpConnection.Channels.cs</c>, heartbeats in <c>AmqpConnection.Heartbeat.cs</c>, memory and disk alarms
+/// (connection.blocked) in <c>AmqpConnection.Blocking.cs</c>. Every outgoing frame goes through <see cref="Output"/>.
 /// <para>
 /// Errors follow the spec: a hard error (frame error, channel error, unexpected frame, not implemented, ...) sends
 /// connection.close with its reply code, then every frame but close/close-ok is ignored until the client answers
@@ -351,6 +351,7 @@ internal sealed partial class AmqpConnection
 
     private async ValueTask ShutDownAsync()
     {
+        StopWatchingAlarms();
         await _lifetime.CancelAsync();
         try
         {

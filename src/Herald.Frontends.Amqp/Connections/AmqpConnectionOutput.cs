@@ -10,13 +10,30 @@ namespace Herald.Frontends.Amqp.Connections;
 /// frames of different channels never interleave inside a content sequence. Each send writes its frames into the
 /// transport's PipeWriter and flushes; the flush waits while the transport holds more than its pause threshold
 /// (Kestrel's bounded output pipe), so a client that stops reading pushes back on senders instead of growing
-/// memory. Thread-safe. After <see cref="Close"/> sends are dropped silently: the peer is gone.
+/// memory. Senders that do not wait (deliveries from broker threads) still queue here, so the output counts the
+/// bytes of sends not yet flushed (its backlog): above <see cref="BacklogHighBytes"/> it is backed up, and
+/// <see cref="WhenDrained"/> completes once the backlog is down to <see cref="BacklogLowBytes"/>; deliveries pause
+/// in between (RabbitMQ's credit flow between queue and connection writer plays this part). Thread-safe. After
+/// <see cref="Close"/> sends are dropped silently: the peer is gone.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The lock never allocates a wait handle (AvailableWaitHandle is not used), so it holds nothing to dispose; disposing it could fail a late sender.")]
 internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock)
 {
+    /// <summary>Backlog above which the output is backed up: about a thousand 1 KiB deliveries.</summary>
+    public const long BacklogHighBytes = 1 << 20;
+
+    /// <summary>Backlog at or below which a backed-up output counts as drained again.</summary>
+    public const long BacklogLowBytes = 256 << 10;
+
+    /// <summary>What a frame costs besides its payload: headers, frame ends, method arguments (an estimate).</summary>
+    private const int FrameOverheadBytes = 64;
+
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Lock _drainGate = new();
     private long _lastSendTimestamp = clock.GetTimestamp();
+    private long _backlogBytes;
+    // Pending while someone waits for the backlog to drain; null otherwise.
+    private TaskCompletionSource? _drained;
     private volatile bool _closed;
 
     /// <summary>Largest frame to send; until tune-ok the server's own limit.</summary>
@@ -24,19 +41,61 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
 
     public long LastSendTimestamp => Interlocked.Read(ref _lastSendTimestamp);
 
+    /// <summary>True while more than <see cref="BacklogHighBytes"/> wait to be flushed to a client that reads too slowly.</summary>
+    public bool IsBackedUp => Interlocked.Read(ref _backlogBytes) > BacklogHighBytes;
+
     public ValueTask SendProtocolHeaderAsync() =>
-        SendAsync(0, static (output, _, _) => AmqpFrameWriter.WriteProtocolHeader(output));
+        SendAsync(0, FrameOverheadBytes, static (output, _, _) => AmqpFrameWriter.WriteProtocolHeader(output));
 
     public ValueTask SendHeartbeatAsync() =>
-        SendAsync(0, static (output, _, _) => AmqpFrameWriter.WriteHeartbeat(output));
+        SendAsync(0, FrameOverheadBytes, static (output, _, _) => AmqpFrameWriter.WriteHeartbeat(output));
 
     public ValueTask SendMethodAsync<TMethod>(ushort channel, TMethod method) where TMethod : struct, IAmqpMethod =>
-        SendAsync((channel, method), static (output, state, _) => AmqpFrameWriter.WriteMethod(output, state.channel, state.method));
+        SendAsync((channel, method), FrameOverheadBytes, static (output, state, _) => AmqpFrameWriter.WriteMethod(output, state.channel, state.method));
+
+    /// <summary>
+    /// Sends a method without waiting, for callers that must not block (alarm notifications). Frames still go out
+    /// in the order sends start; a failure means the connection is gone, which its read loop handles.
+    /// </summary>
+    public void SendInBackground<TMethod>(ushort channel, TMethod method) where TMethod : struct, IAmqpMethod
+    {
+        var send = SendMethodAsync(channel, method);
+        if (!send.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(send);
+        }
+
+        static async Task ObserveAsync(ValueTask send)
+        {
+            try
+            {
+                await send;
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The peer is gone; see the summary.
+            }
+        }
+    }
+
+    /// <summary>Completes once the backlog is at most <see cref="BacklogLowBytes"/> (at once when it is), or the output closed.</summary>
+    public Task WhenDrained()
+    {
+        lock (_drainGate)
+        {
+            if (_closed || Interlocked.Read(ref _backlogBytes) <= BacklogLowBytes)
+            {
+                return Task.CompletedTask;
+            }
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drained.Task;
+        }
+    }
 
     /// <summary>A content-bearing method, its content header and its body frames, with nothing in between.</summary>
     public ValueTask SendContentAsync<TMethod>(ushort channel, TMethod method, ReadOnlyMemory<byte> propertyBytes, ReadOnlySequence<byte> body)
         where TMethod : struct, IAmqpMethod =>
-        SendAsync((channel, method, propertyBytes, body), static (output, state, frameMax) =>
+        SendAsync((channel, method, propertyBytes, body), body.Length + propertyBytes.Length + 2 * FrameOverheadBytes, static (output, state, frameMax) =>
         {
             AmqpFrameWriter.WriteMethod(output, state.channel, state.method);
             AmqpFrameWriter.WriteContentHeader(output, state.channel, TMethod.ProtocolClassId, (ulong)state.body.Length, state.propertyBytes.Span);
@@ -47,25 +106,55 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     /// Runs <paramref name="write"/> (given the pipe, the state and the frame-max) under the lock and flushes. The
     /// writers are static lambdas, so a send allocates no delegate.
     /// </summary>
-    private async ValueTask SendAsync<TState>(TState state, Action<PipeWriter, TState, uint> write)
+    private async ValueTask SendAsync<TState>(TState state, long bytes, Action<PipeWriter, TState, uint> write)
     {
-        await _lock.WaitAsync();
+        Interlocked.Add(ref _backlogBytes, bytes);
         try
         {
-            if (!_closed)
+            await _lock.WaitAsync();
+            try
             {
-                write(writer, state, FrameMax);
-                await FlushAsync();
+                if (!_closed)
+                {
+                    write(writer, state, FrameMax);
+                    await FlushAsync();
+                }
+            }
+            finally
+            {
+                _lock.Release();
             }
         }
         finally
         {
-            _lock.Release();
+            if (Interlocked.Add(ref _backlogBytes, -bytes) <= BacklogLowBytes && Volatile.Read(ref _drained) is not null)
+            {
+                SignalDrained();
+            }
         }
     }
 
-    /// <summary>Stops sending; frames already flushed stay sent.</summary>
-    public void Close() => _closed = true;
+    /// <summary>Stops sending; frames already flushed stay sent. Whoever waits for a drain is released.</summary>
+    public void Close()
+    {
+        _closed = true;
+        SignalDrained();
+    }
+
+    private void SignalDrained()
+    {
+        TaskCompletionSource? drained;
+        lock (_drainGate)
+        {
+            if (!_closed && Interlocked.Read(ref _backlogBytes) > BacklogLowBytes)
+            {
+                return;
+            }
+            drained = _drained;
+            _drained = null;
+        }
+        drained?.TrySetResult();
+    }
 
     private async ValueTask FlushAsync()
     {

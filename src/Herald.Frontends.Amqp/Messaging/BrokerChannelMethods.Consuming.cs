@@ -8,6 +8,8 @@ namespace Herald.Frontends.Amqp.Messaging;
 internal sealed partial class BrokerChannelMethods
 {
     private Queue? _replyQueue;
+    // 1 while deliveries to this channel are paused because the connection's output is backed up.
+    private int _pausedForOutput;
 
     public override async ValueTask BasicQosAsync(BasicQos method)
     {
@@ -153,6 +155,30 @@ internal sealed partial class BrokerChannelMethods
             Exchange = message.Exchange,
             RoutingKey = message.RoutingKey,
         }, ContentProperties.ForDelivery(message), message.Body);
+        if (Channel.IsOutputBackedUp)
+        {
+            PauseUntilOutputDrains();
+        }
+    }
+
+    /// <summary>
+    /// The client reads more slowly than the queues deliver: the session takes no more deliveries until the
+    /// connection's output has drained, so a slow consumer (above all a no-ack one without prefetch) never makes the
+    /// broker buffer without bound. Messages not delivered stay ready in their queues, for this or other consumers.
+    /// </summary>
+    private void PauseUntilOutputDrains()
+    {
+        if (Interlocked.Exchange(ref _pausedForOutput, 1) == 1)
+        {
+            return;
+        }
+        _session.Pause();
+        Channel.WhenOutputDrained().ContinueWith(static (_, state) =>
+        {
+            var self = (BrokerChannelMethods)state!;
+            Volatile.Write(ref self._pausedForOutput, 0);
+            self._session.Resume();
+        }, this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     /// <summary>Consumer cancel notification (RabbitMQ's consumer_cancel_notify): the queue was deleted.</summary>

@@ -1,4 +1,5 @@
 using Herald.Broker.Groups;
+using Herald.Broker.Resources;
 using Herald.Broker.Topics;
 using Herald.Server.Storage;
 using Microsoft.Extensions.Hosting;
@@ -9,13 +10,20 @@ namespace Herald.Server.Broker;
 /// <summary>
 /// Creates the node's <see cref="Herald.Broker.Broker"/> once the storage engine is open and disposes it before the
 /// engine closes. Registered right after <see cref="StorageService"/>, so hosted-service ordering gives exactly that;
-/// both start before the listeners, so every connection handler can use <see cref="Broker"/>.
+/// both start before the listeners, so every connection handler can use <see cref="Broker"/>. It also runs the
+/// node's <see cref="ResourceMonitor"/> (memory and disk alarms) from the broker's start to its stop.
 /// </summary>
-internal sealed class BrokerService(StorageService storage, HeraldOptions options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+internal sealed class BrokerService(StorageService storage, HeraldOptions options, ResourceAlarms alarms, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
+    /// <summary>How often memory and free disk space are checked (RabbitMQ checks memory every 0.5-2.5 s, disk every 10 s or less).</summary>
+    private static readonly TimeSpan ResourceCheckInterval = TimeSpan.FromSeconds(1);
+
     private Herald.Broker.Broker? _broker;
+    private ResourceMonitor? _resources;
 
     public Herald.Broker.Broker Broker => _broker ?? throw new InvalidOperationException("The broker is not running.");
+
+    public ResourceMonitor Resources => _resources ?? throw new InvalidOperationException("The broker is not running.");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +40,10 @@ internal sealed class BrokerService(StorageService storage, HeraldOptions option
         var broker = new Herald.Broker.Broker(storage.Engine, TimeProvider.System, loggerFactory, topics, groups);
         // Persisted state (topics and their logs) is loaded before any listener accepts a connection.
         await broker.StartAsync(cancellationToken);
+        var resources = new ResourceMonitor(alarms, options.DataDirectory, options.MemoryHighWatermark, options.DiskFreeLimitBytes,
+            TimeProvider.System, loggerFactory.CreateLogger<ResourceMonitor>());
+        resources.Start(ResourceCheckInterval);
+        _resources = resources;
         _broker = broker;
     }
 
@@ -39,6 +51,11 @@ internal sealed class BrokerService(StorageService storage, HeraldOptions option
 
     public async ValueTask DisposeAsync()
     {
+        var resources = Interlocked.Exchange(ref _resources, null);
+        if (resources is not null)
+        {
+            await resources.DisposeAsync();
+        }
         var broker = Interlocked.Exchange(ref _broker, null);
         if (broker is not null)
         {

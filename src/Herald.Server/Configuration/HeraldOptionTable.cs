@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Herald.Broker.Resources;
 
 namespace Herald.Server.Configuration;
 
@@ -69,6 +70,12 @@ internal static class HeraldOptionTable
             "Time between runs of retention and compaction over every log (Kafka's log.retention.check.interval.ms).",
             minimum: 1, maximum: int.MaxValue,
             o => (long)o.RetentionCheckInterval.TotalMilliseconds, (o, v) => o.RetentionCheckInterval = TimeSpan.FromMilliseconds(v)),
+        new("--memory-high-watermark", "HERALD_MEMORY_HIGH_WATERMARK", "memoryHighWatermark", "fraction|size",
+            "Memory use above which AMQP publishers are blocked (RabbitMQ's vm_memory_high_watermark): a fraction of RAM such as 0.4, or a size such as 2GB or 512MiB.",
+            o => o.MemoryHighWatermark.ToString(), SetMemoryHighWatermark),
+        new("--disk-free-limit", "HERALD_DISK_FREE_LIMIT", "diskFreeLimit", "size",
+            "Free space on the data directory's filesystem below which AMQP publishers are blocked (RabbitMQ's disk_free_limit): 50MB, 1GB, 2GiB or bytes.",
+            o => ByteSize.Format(o.DiskFreeLimitBytes), SetDiskFreeLimit),
         Choice("--log-format", "HERALD_LOG_FORMAT", "logFormat",
             "Console log format: a line of text per event, or a JSON object per line.",
             o => o.LogFormat, (o, v) => o.LogFormat = v),
@@ -118,6 +125,28 @@ internal static class HeraldOptionTable
         }
 
         options.BindAddress = address;
+        return null;
+    }
+
+    private static string? SetMemoryHighWatermark(HeraldOptions options, string value)
+    {
+        if (!MemoryHighWatermark.TryParse(value, out var watermark))
+        {
+            return "a fraction of RAM such as 0.4, or a size such as 2GB, 512MiB or 1073741824";
+        }
+
+        options.MemoryHighWatermark = watermark;
+        return null;
+    }
+
+    private static string? SetDiskFreeLimit(HeraldOptions options, string value)
+    {
+        if (!ByteSize.TryParse(value, out var bytes))
+        {
+            return "a size such as 50MB, 1GB, 2GiB or a number of bytes";
+        }
+
+        options.DiskFreeLimitBytes = bytes;
         return null;
     }
 

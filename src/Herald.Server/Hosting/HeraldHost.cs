@@ -110,6 +110,8 @@ internal static class HeraldHost
         builder.Services.AddSingleton<StorageService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StorageService>());
         // Started after storage (hosted services start in registration order, before the listeners).
+        // The node's memory and disk alarms: raised by BrokerService's monitor, read by the front ends.
+        builder.Services.AddSingleton<Herald.Broker.Resources.ResourceAlarms>();
         builder.Services.AddSingleton<BrokerService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BrokerService>());
         // Kestrel builds connection handlers while the host is composed, before BrokerService has started: they get

@@ -14,9 +14,14 @@ public sealed class MessagingNode : IAsyncDisposable
 
     public int Port => _instance?.AmqpPort ?? throw new InvalidOperationException("The node is not running.");
 
-    public static async Task<MessagingNode> StartAsync()
+    /// <summary>The running node: its HTTP port, its resource monitor.</summary>
+    public HeraldInstance Instance => _instance ?? throw new InvalidOperationException("The node is not running.");
+
+    /// <summary>Starts a node; <paramref name="configure"/> may change the test options first.</summary>
+    public static async Task<MessagingNode> StartAsync(Action<HeraldOptions>? configure = null)
     {
         var node = new MessagingNode();
+        configure?.Invoke(node._options);
         node._instance = await HeraldServer.StartAsync(node._options);
         return node;
     }

@@ -15,7 +15,7 @@ internal static class ScriptClients
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
     /// <summary>The scripts in the source tree (amqplib's node_modules live there, installed by npm ci).</summary>
-    private static string ClientsDirectory { get; } = FindClients();
+    internal static string ClientsDirectory { get; } = FindClients();
 
     private static string FindClients()
     {

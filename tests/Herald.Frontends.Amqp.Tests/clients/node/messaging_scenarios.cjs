@@ -70,7 +70,35 @@ async function priorityAndHeaders() {
   await connection.close();
 }
 
-({ work: workQueueWithConfirms, priority: priorityAndHeaders })[scenario]().catch((error) => {
+// Run while a resource alarm is in effect: prints the blocked notification at once, then waits for the test to
+// clear the alarm; the publish made meanwhile must be confirmed only after connection.unblocked.
+async function blockedByAlarm() {
+  const connection = await amqp.connect(url);
+  const events = [];
+  let onUnblocked;
+  const unblocked = new Promise((resolve) => { onUnblocked = resolve; });
+  connection.on('blocked', (reason) => {
+    events.push('blocked');
+    console.log(JSON.stringify({ event: 'blocked', reason }));
+  });
+  connection.on('unblocked', () => {
+    events.push('unblocked');
+    onUnblocked();
+  });
+  const channel = await connection.createConfirmChannel();
+  const queue = `amqplib-blocked-${unique}`;
+  await channel.assertQueue(queue, { durable: true });
+  await new Promise((resolve, reject) => {
+    channel.sendToQueue(queue, Buffer.from('during the alarm'), { persistent: true }, (error) => (error ? reject(error) : resolve()));
+  });
+  events.push('confirmed');
+  await unblocked;
+  const message = await channel.get(queue, { noAck: true });
+  console.log(JSON.stringify({ events, body: message && message.content.toString() }));
+  await connection.close();
+}
+
+({ work: workQueueWithConfirms, priority: priorityAndHeaders, blocked: blockedByAlarm })[scenario]().catch((error) => {
   console.error(error);
   process.exit(1);
 });
