@@ -7,6 +7,8 @@ namespace Herald.Broker.Queues;
 public sealed partial class Queue
 {
     private readonly List<long> _settledIds = [];
+    // Under _lock: a work item that writes the pending acknowledgement ranges is queued.
+    private bool _ackWriteScheduled;
 
     /// <summary>Delivered messages acknowledged (or rejected without requeue and no dead-letter exchange).</summary>
     internal void Acknowledge(List<QueueEntry> entries)
@@ -161,15 +163,36 @@ public sealed partial class Queue
         {
             _settledIds.Add(entry.Id);
         }
-        try
+        _acks.Settle(_settledIds);
+        _settledSinceLogStartCheck += entries.Count;
+        if (!_ackWriteScheduled)
         {
-            _acks.Settle(_settledIds);
-            MaybeAdvanceLogStartLocked();
+            // Acks arriving while this item waits in the thread pool's queue share its one delta record.
+            _ackWriteScheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.WritePendingAcks(), this, preferLocal: false);
         }
-        catch (Exception e) when (e is StorageException or IOException)
+    }
+
+    /// <summary>Persists the settlements recorded since the last write as one delta record.</summary>
+    private void WritePendingAcks()
+    {
+        lock (_lock)
         {
-            // The acknowledgement is applied in memory; after a restart the message is redelivered (at-least-once).
-            _logger.LogWarning("Queue {Queue} could not persist acknowledgements: {Message}", Name, e.Message);
+            _ackWriteScheduled = false;
+            if (IsDeleted || !_acks!.HasPending)
+            {
+                return;
+            }
+            try
+            {
+                _acks.WritePending();
+                MaybeAdvanceLogStartLocked();
+            }
+            catch (Exception e) when (e is StorageException or IOException)
+            {
+                // The acknowledgement is applied in memory; after a restart the message is redelivered (at-least-once).
+                _logger.LogWarning("Queue {Queue} could not persist acknowledgements: {Message}", Name, e.Message);
+            }
         }
     }
 }

@@ -45,6 +45,7 @@ public sealed partial class Queue
             if (transient.Count > 0)
             {
                 _acks.Settle(transient);
+                _acks.WritePending();
             }
             ArmTtlTimerLocked(_clock.GetUtcNow().ToUnixTimeMilliseconds());
         }
@@ -87,7 +88,7 @@ public sealed partial class Queue
     /// </summary>
     private void MaybeAdvanceLogStartLocked()
     {
-        if (_log is null || ++_settledSinceLogStartCheck < 1024)
+        if (_log is null || _settledSinceLogStartCheck < 1024)
         {
             return;
         }
