@@ -163,8 +163,18 @@ public sealed partial class Queue
         {
             _settledIds.Add(entry.Id);
         }
-        _acks.Settle(_settledIds);
-        _settledSinceLogStartCheck += entries.Count;
+        SettleIdsLocked(_settledIds);
+    }
+
+    /// <summary>Records the messages <paramref name="ids"/> as settled for good (persisted for a durable queue).</summary>
+    private void SettleIdsLocked(List<long> ids)
+    {
+        if (_acks is null || ids.Count == 0 || IsDeleted)
+        {
+            return;
+        }
+        _acks.Settle(ids);
+        _settledSinceLogStartCheck += ids.Count;
         if (!_ackWriteScheduled)
         {
             // Acks arriving while this item waits in the thread pool's queue share its one delta record.
