@@ -18,17 +18,6 @@ public class QueuePagingTests
 
     private static int Number(Delivery delivery) => int.Parse(Encoding.UTF8.GetString(delivery.Message.Body.Span)[1..5]);
 
-    private static List<Delivery> Drain(VirtualHost host, string queue)
-    {
-        var session = host.OpenSession(null, new RecordingTarget());
-        var result = new List<Delivery>();
-        while (session.Get(queue, noAck: true) is { } delivery)
-        {
-            result.Add(delivery);
-        }
-        return result;
-    }
-
     [Fact]
     public async Task A_queue_over_the_budget_holds_only_the_budget_in_memory_and_delivers_everything_in_order()
     {
@@ -85,7 +74,7 @@ public class QueuePagingTests
 
         var expected = Enumerable.Range(0, 300).Where(i => i % 3 == 0 && i != 3 && i % 10 != 7)
             .Concat(Enumerable.Range(0, 300).Where(i => i % 3 != 0 && i % 10 != 7));
-        var delivered = Drain(host, "prio");
+        var delivered = host.Drain("prio");
         Assert.Equal(expected, delivered.Select(Number));
         Assert.Equal(0, host.GetQueue("prio", null).MessageCount);
     }
@@ -104,7 +93,7 @@ public class QueuePagingTests
         Assert.Equal(100, host.GetQueue("p", null).Purge());
         Assert.Equal(0, fixture.Broker.VirtualHosts.ReadyMemory.UsedBytes);
         host.PublishText("", "p", Body(100));
-        Assert.Equal([100], Drain(host, "p").Select(Number));
+        Assert.Equal([100], host.Drain("p").Select(Number));
         await fixture.ReopenAsync();
         Assert.Equal(0, fixture.Broker.VirtualHosts.Default.GetQueue("p", null).MessageCount);
     }
