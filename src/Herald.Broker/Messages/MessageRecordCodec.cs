@@ -137,9 +137,15 @@ public static class MessageRecordCodec
             timestampMilliseconds, deaths, firstDeath);
     }
 
-    /// <summary>Only the persistent flag, for recovery to skip transient records without decoding them.</summary>
-    public static bool IsPersistent(in Record record)
+    /// <summary>
+    /// The facts a queue orders and expires by (persistent, priority, per-message TTL), read from the record headers
+    /// without decoding the rest: what recovery keeps for a message it leaves paged out.
+    /// </summary>
+    public static StoredMessageFacts ReadFacts(in Record record)
     {
+        var persistent = false;
+        byte priority = 0;
+        long? expiration = null;
         var remaining = record.Headers;
         for (var i = 0; i < record.HeaderCount; i++)
         {
@@ -147,10 +153,15 @@ public static class MessageRecordCodec
             var value = ReadBytes(ref remaining);
             if (key.SequenceEqual(FlagsKey) && value.Length == 2)
             {
-                return (value[0] & PersistentFlag) != 0;
+                persistent = (value[0] & PersistentFlag) != 0;
+                priority = value[1];
+            }
+            else if (key.SequenceEqual(ExpirationKey) && value.Length == 8)
+            {
+                expiration = BinaryPrimitives.ReadInt64BigEndian(value);
             }
         }
-        return false;
+        return new StoredMessageFacts(persistent, priority, expiration);
     }
 
     private static Dictionary<string, object?> DeathToTable(DeathRecord death) => new(StringComparer.Ordinal)
@@ -211,3 +222,6 @@ public static class MessageRecordCodec
         return value;
     }
 }
+
+/// <summary>What <see cref="MessageRecordCodec.ReadFacts"/> reads from a stored message's record headers.</summary>
+public readonly record struct StoredMessageFacts(bool Persistent, byte Priority, long? ExpirationMilliseconds);

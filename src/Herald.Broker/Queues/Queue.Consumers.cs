@@ -252,12 +252,7 @@ public sealed partial class Queue
                 consumer.IsCancelled = true;
             }
             Volatile.Write(ref _consumers, []);
-            foreach (var level in _levels)
-            {
-                level.Drain([]);
-            }
-            _readyCount = 0;
-            _readyBytes = 0;
+            DrainReadyLocked([]);
             DisposeTimersLocked();
             return consumers;
         }

@@ -21,9 +21,9 @@ public sealed partial class Queue
         var earliest = long.MaxValue;
         foreach (var level in _levels)
         {
-            if (level.Peek() is { } head && head.ExpiresAtMilliseconds < earliest)
+            if (level.TryPeekExpiry(out var expiresAt) && expiresAt < earliest)
             {
-                earliest = head.ExpiresAtMilliseconds;
+                earliest = expiresAt;
             }
         }
         if (earliest == long.MaxValue || earliest >= _ttlDueAt)
@@ -43,13 +43,11 @@ public sealed partial class Queue
         lock (_lock)
         {
             _ttlDueAt = long.MaxValue;
-            foreach (var level in _levels)
+            for (var level = 0; level < _levels.Length; level++)
             {
-                while (level.Peek() is { } head && head.ExpiresAtMilliseconds <= now)
+                while (_levels[level].TryPeekExpiry(out var expiresAt) && expiresAt <= now &&
+                       TakeFromLevelLocked(level) is { } head)
                 {
-                    level.Take();
-                    _readyCount--;
-                    _readyBytes -= head.Message.BodySize;
                     (expired ??= []).Add(head);
                 }
             }

@@ -7,6 +7,8 @@ namespace Herald.Broker.Queues;
 public sealed partial class Queue
 {
     private readonly List<long> _settledIds = [];
+    // Under _lock: a work item that writes the pending acknowledgement ranges is queued.
+    private bool _ackWriteScheduled;
 
     /// <summary>Delivered messages acknowledged (or rejected without requeue and no dead-letter exchange).</summary>
     internal void Acknowledge(List<QueueEntry> entries)
@@ -161,15 +163,46 @@ public sealed partial class Queue
         {
             _settledIds.Add(entry.Id);
         }
-        try
+        SettleIdsLocked(_settledIds);
+    }
+
+    /// <summary>Records the messages <paramref name="ids"/> as settled for good (persisted for a durable queue).</summary>
+    private void SettleIdsLocked(List<long> ids)
+    {
+        if (_acks is null || ids.Count == 0 || IsDeleted)
         {
-            _acks.Settle(_settledIds);
-            MaybeAdvanceLogStartLocked();
+            return;
         }
-        catch (Exception e) when (e is StorageException or IOException)
+        _acks.Settle(ids);
+        _settledSinceLogStartCheck += ids.Count;
+        if (!_ackWriteScheduled)
         {
-            // The acknowledgement is applied in memory; after a restart the message is redelivered (at-least-once).
-            _logger.LogWarning("Queue {Queue} could not persist acknowledgements: {Message}", Name, e.Message);
+            // Acks arriving while this item waits in the thread pool's queue share its one delta record.
+            _ackWriteScheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.WritePendingAcks(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Persists the settlements recorded since the last write as one delta record.</summary>
+    private void WritePendingAcks()
+    {
+        lock (_lock)
+        {
+            _ackWriteScheduled = false;
+            if (IsDeleted || !_acks!.HasPending)
+            {
+                return;
+            }
+            try
+            {
+                _acks.WritePending();
+                MaybeAdvanceLogStartLocked();
+            }
+            catch (Exception e) when (e is StorageException or IOException)
+            {
+                // The acknowledgement is applied in memory; after a restart the message is redelivered (at-least-once).
+                _logger.LogWarning("Queue {Queue} could not persist acknowledgements: {Message}", Name, e.Message);
+            }
         }
     }
 }

@@ -27,7 +27,9 @@ public sealed partial class Queue
 
     /// <summary>
     /// Rebuilds the ready messages from the log after a restart: every persistent record not settled, in offset
-    /// order. Transient records are settled now, as RabbitMQ drops transient messages at restart.
+    /// order. Transient records are settled now, as RabbitMQ drops transient messages at restart. Only messages within
+    /// the virtual host's memory budget are decoded; the others become paged-out slots read from their record headers,
+    /// so recovering a long queue reads its log once but keeps no bodies.
     /// </summary>
     internal void Recover()
     {
@@ -45,6 +47,7 @@ public sealed partial class Queue
             if (transient.Count > 0)
             {
                 _acks.Settle(transient);
+                _acks.WritePending();
             }
             ArmTtlTimerLocked(_clock.GetUtcNow().ToUnixTimeMilliseconds());
         }
@@ -63,15 +66,24 @@ public sealed partial class Queue
             {
                 continue;
             }
-            if (!MessageRecordCodec.IsPersistent(record))
-            {
-                transient.Add(id);
-                continue;
-            }
             try
             {
-                var message = MessageRecordCodec.Decode(record, baseTimestamp + record.TimestampDelta);
-                AddReadyLocked(new QueueEntry(this, id, message, LevelOf(message), ExpiryOf(message, message.TimestampMilliseconds)));
+                var facts = MessageRecordCodec.ReadFacts(record);
+                if (!facts.Persistent)
+                {
+                    transient.Add(id);
+                    continue;
+                }
+                var timestamp = baseTimestamp + record.TimestampDelta;
+                var expiresAt = ExpiryOf(facts.ExpirationMilliseconds, timestamp);
+                if (_host.ReadyMemory.IsOverWith(record.Value.Length))
+                {
+                    // Beyond the budget only the slot is kept; the body is read back when the message nears the head.
+                    AddPagedLocked(id, LevelOf(facts.Priority), expiresAt, record.Value.Length);
+                    continue;
+                }
+                var message = MessageRecordCodec.Decode(record, timestamp);
+                AddReadyLocked(new QueueEntry(this, id, message, LevelOf(facts.Priority), expiresAt));
             }
             catch (Exception e) when (e is FormatException or InvalidCastException or KeyNotFoundException)
             {
@@ -87,7 +99,7 @@ public sealed partial class Queue
     /// </summary>
     private void MaybeAdvanceLogStartLocked()
     {
-        if (_log is null || ++_settledSinceLogStartCheck < 1024)
+        if (_log is null || _settledSinceLogStartCheck < 1024)
         {
             return;
         }

@@ -22,7 +22,9 @@ public enum EnqueueOutcome
 /// A queue (DESIGN.md sections 2 and 4): a log plus acknowledgement state. A durable queue appends every message as
 /// a one-record batch to its own log (the id of a message is its offset) and keeps the settled ids in a
 /// <see cref="QueueAckLog"/>; a non-durable queue keeps messages in memory only, since nothing of it survives a
-/// restart. Ready messages are indexed in memory per priority level; delivered ones are held by the
+/// restart. Ready messages are indexed in memory per priority level; while the node's ready messages fit its
+/// memory budget they are held whole, beyond it a durable queue keeps only a 32-byte slot (id, expiry, size) and reads
+/// the message back from its log near the head (<c>Queue.Paging.cs</c>). Delivered ones are held by the
 /// <see cref="DeliverySession"/> that received them until settled or returned.
 ///
 /// Concurrency: state changes under <c>_lock</c>; delivery to consumers runs outside it, by one dispatcher at a
@@ -159,7 +161,16 @@ public sealed partial class Queue : IBindingDestination
                 {
                     id = _nextId++;
                 }
-                AddReadyLocked(new QueueEntry(this, id, message, LevelOf(message), ExpiryOf(message, message.TimestampMilliseconds)));
+                var expiresAt = ExpiryOf(message.Properties.ExpirationMilliseconds, message.TimestampMilliseconds);
+                if (_log is not null && _host.ReadyMemory.IsOverWith(message.BodySize))
+                {
+                    // The log holds it: keep only its slot until it nears the head.
+                    AddPagedLocked(id, LevelOf(message.Properties.Priority), expiresAt, (int)message.BodySize);
+                }
+                else
+                {
+                    AddReadyLocked(new QueueEntry(this, id, message, LevelOf(message.Properties.Priority), expiresAt));
+                }
                 if (Settings.Overflow == OverflowBehaviour.DropHead)
                 {
                     dropped = DropOverflowLocked();
@@ -219,16 +230,16 @@ public sealed partial class Queue : IBindingDestination
         return dropped;
     }
 
-    private int LevelOf(Message message) => Math.Min(message.Properties.Priority, _levels.Length - 1);
+    private int LevelOf(byte priority) => Math.Min(priority, _levels.Length - 1);
 
-    private long ExpiryOf(Message message, long enqueuedAt)
+    private long ExpiryOf(long? messageExpiration, long enqueuedAt)
     {
         var ttl = long.MaxValue;
         if (Settings.MessageTtl is { } queueTtl)
         {
             ttl = (long)queueTtl.TotalMilliseconds;
         }
-        if (message.Properties.ExpirationMilliseconds is { } expiration)
+        if (messageExpiration is { } expiration)
         {
             ttl = Math.Min(ttl, expiration);
         }
@@ -240,6 +251,14 @@ public sealed partial class Queue : IBindingDestination
         _levels[entry.Level].Add(entry);
         _readyCount++;
         _readyBytes += entry.Message.BodySize;
+        _host.ReadyMemory.Add(entry.Message.BodySize);
+    }
+
+    private void AddPagedLocked(long id, int level, long expiresAt, int bodySize)
+    {
+        _levels[level].AddPaged(id, expiresAt, bodySize);
+        _readyCount++;
+        _readyBytes += bodySize;
     }
 
     private void ReturnReadyLocked(QueueEntry entry)
@@ -247,38 +266,62 @@ public sealed partial class Queue : IBindingDestination
         _levels[entry.Level].Return(entry);
         _readyCount++;
         _readyBytes += entry.Message.BodySize;
+        _host.ReadyMemory.Add(entry.Message.BodySize);
     }
 
-    /// <summary>The head of the highest non-empty priority level, removed.</summary>
+    /// <summary>The head of the highest non-empty priority level, removed (read back from the log if paged out).</summary>
     private QueueEntry? TakeReadyLocked()
     {
         for (var level = _levels.Length - 1; level >= 0; level--)
         {
-            if (_levels[level].Take() is { } entry)
+            if (TakeFromLevelLocked(level) is { } entry)
             {
-                _readyCount--;
-                _readyBytes -= entry.Message.BodySize;
                 return entry;
             }
         }
         return null;
     }
 
+    private QueueEntry? TakeFromLevelLocked(int level)
+    {
+        var ready = _levels[level];
+        if (ready.HeadIsPaged)
+        {
+            PageInLocked(level);
+        }
+        if (ready.Take() is not { } entry)
+        {
+            return null;
+        }
+        _readyCount--;
+        _readyBytes -= entry.Message.BodySize;
+        _host.ReadyMemory.Add(-entry.Message.BodySize);
+        return entry;
+    }
+
     /// <summary>Removes every ready message (AMQP queue.purge); delivered ones stay with their consumers.</summary>
     public long Purge()
     {
-        var removed = new List<QueueEntry>();
+        var removed = new List<long>();
         lock (_lock)
         {
-            foreach (var level in _levels)
-            {
-                level.Drain(removed);
-            }
-            _readyCount = 0;
-            _readyBytes = 0;
-            SettleLocked(removed);
+            DrainReadyLocked(removed);
+            SettleIdsLocked(removed);
         }
         return removed.Count;
+    }
+
+    /// <summary>Empties every level without reading paged-out messages back; their ids go to <paramref name="ids"/>.</summary>
+    private void DrainReadyLocked(List<long> ids)
+    {
+        long inMemoryBytes = 0;
+        foreach (var level in _levels)
+        {
+            inMemoryBytes += level.Drain(ids);
+        }
+        _host.ReadyMemory.Add(-inMemoryBytes);
+        _readyCount = 0;
+        _readyBytes = 0;
     }
 
     public override string ToString() => $"queue '{Name}' in vhost '{_host.Name}'";

@@ -11,9 +11,11 @@ namespace Herald.Broker.Queues;
 /// moved to it, so retention deletes the segments before it: the state stays small however long the queue lives.
 /// Values are zig-zag varints: start, end pairs (a snapshot starts with the floor). Layout in docs/amqp-mapping.md.
 ///
-/// The log is written without fsync (policy Os): losing the last acknowledgements in a power loss only redelivers
-/// those messages (at-least-once), never loses one; a clean shutdown or a kill -9 keeps them. Not thread-safe:
-/// the owning queue calls it under its lock.
+/// Settlements are applied to <see cref="State"/> at once and written in groups: the owning queue calls
+/// <see cref="WritePending"/> from a work item it schedules on the first settlement, so every ack that arrives while
+/// that item waits shares one record (RabbitMQ's queue index also batches acks in a journal it does not fsync).
+/// The log is written without fsync (policy Os): losing the last acknowledgements in a crash only redelivers
+/// those messages (at-least-once), never loses one. Not thread-safe: the owning queue calls it under its lock.
 /// </summary>
 internal sealed class QueueAckLog
 {
@@ -25,6 +27,13 @@ internal sealed class QueueAckLog
     private readonly TimeProvider _clock;
     private readonly RecordBatchBuilder _builder = new(256);
     private byte[] _scratch = new byte[256];
+    // Ranges settled but not yet written: zig-zag varint pairs, the last one still extendable.
+    private byte[] _pending = new byte[256];
+    private int _pendingLength;
+    private int _pendingRanges;
+    private int _lastPendingStartAt;
+    private long _lastPendingStart;
+    private long _lastPendingEnd;
     private int _deltasSinceSnapshot;
 
     public QueueAckLog(PartitionLog log, TimeProvider clock)
@@ -49,7 +58,13 @@ internal sealed class QueueAckLog
     public void Load() =>
         _log.ReplayRecords(_log.LogStartOffset, (in RecordBatchHeader _, Record record) => Apply(record));
 
-    /// <summary>Records ids just settled (sorted or not) and writes them as one delta record.</summary>
+    /// <summary>True when settled ranges wait to be written (<see cref="WritePending"/>).</summary>
+    public bool HasPending => _pendingLength > 0;
+
+    /// <summary>
+    /// Records ids just settled (sorted or not): <see cref="State"/> at once, the log later, by
+    /// <see cref="WritePending"/>, so the acknowledgements of many basic.ack frames share one delta record.
+    /// </summary>
     public void Settle(List<long> ids)
     {
         if (ids.Count == 0)
@@ -57,7 +72,6 @@ internal sealed class QueueAckLog
             return;
         }
         ids.Sort();
-        var length = 0;
         var i = 0;
         while (i < ids.Count)
         {
@@ -70,9 +84,34 @@ internal sealed class QueueAckLog
                 i++;
             }
             State.Add(start, end);
-            length = WritePair(length, start, end);
+            // Consecutive settlements (a consumer acking in order) extend the last pending range instead of adding one.
+            if (_pendingLength > 0 && start == _lastPendingEnd && _pendingRanges > 0)
+            {
+                _pendingLength = _lastPendingStartAt;
+                start = _lastPendingStart;
+            }
+            else
+            {
+                _pendingRanges++;
+            }
+            _lastPendingStartAt = _pendingLength;
+            _lastPendingStart = start;
+            _lastPendingEnd = end;
+            _pendingLength = WritePair(_pendingLength, start, end);
         }
-        Append(DeltaKey, length);
+    }
+
+    /// <summary>Writes the ranges settled since the last call as one delta record (and now and then a snapshot).</summary>
+    public void WritePending()
+    {
+        if (_pendingLength == 0)
+        {
+            return;
+        }
+        var length = _pendingLength;
+        _pendingLength = 0;
+        _pendingRanges = 0;
+        Append(DeltaKey, _pending, length);
         if (++_deltasSinceSnapshot >= SnapshotEvery)
         {
             WriteSnapshot();
@@ -82,12 +121,15 @@ internal sealed class QueueAckLog
     /// <summary>Writes the whole state as one record and drops the log before it.</summary>
     public void WriteSnapshot()
     {
-        var length = WriteVarLong(0, State.Floor);
+        // The snapshot covers whatever was pending too.
+        _pendingLength = 0;
+        _pendingRanges = 0;
+        var length = WriteVarLong(ref _scratch, 0, State.Floor);
         foreach (var (start, end) in State.Ranges)
         {
-            length = WritePair(length, start, end);
+            length = WriteVarLong(ref _scratch, WriteVarLong(ref _scratch, length, start), end);
         }
-        var offset = Append(SnapshotKey, length);
+        var offset = Append(SnapshotKey, _scratch, length);
         _deltasSinceSnapshot = 0;
         if (_log.HighWatermark.Value > offset)
         {
@@ -95,11 +137,11 @@ internal sealed class QueueAckLog
         }
     }
 
-    private long Append(byte[] key, int valueLength)
+    private long Append(byte[] key, byte[] value, int valueLength)
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         _builder.Reset(now);
-        _builder.Add(0, now, key, keyIsNull: false, _scratch.AsSpan(0, valueLength), valueIsNull: false, 0, default);
+        _builder.Add(0, now, key, keyIsNull: false, value.AsSpan(0, valueLength), valueIsNull: false, 0, default);
         var appended = _log.Append(_builder.Build().ToArray());
         return appended.BaseOffset.Value;
     }
@@ -143,14 +185,15 @@ internal sealed class QueueAckLog
         return true;
     }
 
-    private int WritePair(int length, long start, long end) => WriteVarLong(WriteVarLong(length, start), end);
+    private int WritePair(int length, long start, long end) =>
+        WriteVarLong(ref _pending, WriteVarLong(ref _pending, length, start), end);
 
-    private int WriteVarLong(int length, long value)
+    private static int WriteVarLong(ref byte[] buffer, int length, long value)
     {
-        if (_scratch.Length - length < 10)
+        if (buffer.Length - length < 10)
         {
-            Array.Resize(ref _scratch, _scratch.Length * 2);
+            Array.Resize(ref buffer, buffer.Length * 2);
         }
-        return length + VarInt.Write(_scratch.AsSpan(length), value);
+        return length + VarInt.Write(buffer.AsSpan(length), value);
     }
 }

@@ -36,9 +36,10 @@ public sealed partial class VirtualHost
     private readonly ConcurrentDictionary<string, Queue> _queues = new(StringComparer.Ordinal);
     private readonly Func<string, Exchange?> _resolveExchange;
 
-    internal VirtualHost(string name, StorageEngine storage, TimeProvider clock, ILogger logger)
+    internal VirtualHost(string name, StorageEngine storage, ReadyMemoryBudget readyMemory, TimeProvider clock, ILogger logger)
     {
         Name = name;
+        ReadyMemory = readyMemory;
         _storage = storage;
         _clock = clock;
         _logger = logger;
@@ -51,6 +52,9 @@ public sealed partial class VirtualHost
     }
 
     public string Name { get; }
+
+    /// <summary>The node's memory budget for ready messages, shared by every virtual host.</summary>
+    internal ReadyMemoryBudget ReadyMemory { get; }
 
     public IReadOnlyCollection<Exchange> Exchanges => (IReadOnlyCollection<Exchange>)_exchanges.Values;
 

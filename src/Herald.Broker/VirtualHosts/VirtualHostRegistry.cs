@@ -30,6 +30,9 @@ public sealed class VirtualHostRegistry
 
     public VirtualHost Default => _hosts[DefaultName];
 
+    /// <summary>Bytes of ready messages held in memory across all hosts; set its limit before the broker starts.</summary>
+    public ReadyMemoryBudget ReadyMemory { get; } = new();
+
     public IReadOnlyCollection<VirtualHost> All => (IReadOnlyCollection<VirtualHost>)_hosts.Values;
 
     public bool TryGet(string name, [NotNullWhen(true)] out VirtualHost? host) => _hosts.TryGetValue(name, out host);
@@ -81,5 +84,5 @@ public sealed class VirtualHostRegistry
         }
     }
 
-    private VirtualHost New(string name) => new(name, _storage, _clock, _loggerFactory.CreateLogger<VirtualHost>());
+    private VirtualHost New(string name) => new(name, _storage, ReadyMemory, _clock, _loggerFactory.CreateLogger<VirtualHost>());
 }

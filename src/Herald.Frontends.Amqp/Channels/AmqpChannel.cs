@@ -70,17 +70,22 @@ public sealed class AmqpChannel
     internal AmqpContentState ContentState { get; private set; }
 
     /// <summary>Sends a method frame (a reply, basic.ack for a confirm, basic.cancel, ...).</summary>
-    public ValueTask SendMethodAsync<TMethod>(TMethod method) where TMethod : struct, IAmqpMethod =>
-        _connection.Output.SendMethodAsync(Number, method);
+    /// <remarks>
+    /// <paramref name="flush"/> false (pushes nobody awaits: confirms, cancel notifications) writes the frame and
+    /// leaves the flush to a scheduled one that covers every frame written meanwhile.
+    /// </remarks>
+    public ValueTask SendMethodAsync<TMethod>(TMethod method, bool flush = true) where TMethod : struct, IAmqpMethod =>
+        _connection.Output.SendMethodAsync(Number, method, flush);
 
     /// <summary>
     /// Sends a content-bearing method (basic.deliver, basic.get-ok, basic.return) with its content header and body
     /// frames as one unit, so no other frame on this connection lands between them. <paramref name="propertyBytes"/>
     /// are property flags and list as stored (see <see cref="AmqpContent.PropertyBytes"/>).
     /// </summary>
-    public ValueTask SendContentAsync<TMethod>(TMethod method, ReadOnlyMemory<byte> propertyBytes, ReadOnlySequence<byte> body)
+    public ValueTask SendContentAsync<TMethod>(TMethod method, ReadOnlyMemory<byte> propertyBytes, ReadOnlySequence<byte> body,
+        bool flush = true)
         where TMethod : struct, IAmqpMethod =>
-        _connection.Output.SendContentAsync(Number, method, propertyBytes, body);
+        _connection.Output.SendContentAsync(Number, method, propertyBytes, body, flush);
 
     /// <summary>Starts assembling content for a content-bearing method whose arguments are <paramref name="arguments"/>.</summary>
     internal void BeginContent(ushort classId, ushort methodId, ReadOnlySpan<byte> arguments)

@@ -8,13 +8,17 @@ namespace Herald.Frontends.Amqp.Connections;
 /// <summary>
 /// The connection's outgoing side: every frame goes through here, one writer at a time (a per-connection lock), so
 /// frames of different channels never interleave inside a content sequence. Each send writes its frames into the
-/// transport's PipeWriter and flushes; the flush waits while the transport holds more than its pause threshold
-/// (Kestrel's bounded output pipe), so a client that stops reading pushes back on senders instead of growing
-/// memory. Senders that do not wait (deliveries from broker threads) still queue here, so the output counts the
-/// bytes of sends not yet flushed (its backlog): above <see cref="BacklogHighBytes"/> it is backed up, and
-/// <see cref="WhenDrained"/> completes once the backlog is down to <see cref="BacklogLowBytes"/>; deliveries pause
-/// in between (RabbitMQ's credit flow between queue and connection writer plays this part). Thread-safe. After
-/// <see cref="Close"/> sends are dropped silently: the peer is gone.
+/// transport's PipeWriter. A reply the caller awaits is flushed at once; a push nobody awaits (deliveries, confirms,
+/// returns: <c>flush: false</c>) only schedules one flush on the thread pool, so a dispatcher delivering a batch or
+/// a group commit confirming many publishes costs one socket write for all of them instead of one each. Flushes wait
+/// while the transport holds more than its pause threshold (Kestrel's bounded output pipe), and a deferred send
+/// flushes inline once <see cref="DeferredFlushBytes"/> are waiting, so a client that stops reading pushes back.
+///
+/// Senders that do not wait (deliveries from broker threads) can still pile up here, so the output counts the bytes
+/// of sends not yet flushed to the transport (its backlog): above <see cref="BacklogHighBytes"/> it is backed up,
+/// and <see cref="WhenDrained"/> completes once the backlog is down to <see cref="BacklogLowBytes"/>; deliveries
+/// pause in between (RabbitMQ's credit flow between queue and connection writer plays this part). Thread-safe.
+/// After <see cref="Close"/> sends are dropped silently: the peer is gone.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The lock never allocates a wait handle (AvailableWaitHandle is not used), so it holds nothing to dispose; disposing it could fail a late sender.")]
 internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock)
@@ -25,12 +29,21 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     /// <summary>Backlog at or below which a backed-up output counts as drained again.</summary>
     public const long BacklogLowBytes = 256 << 10;
 
+    /// <summary>Unflushed bytes at which a deferred send flushes inline: a few deliveries of 16 KiB, one TCP window's worth.</summary>
+    internal const int DeferredFlushBytes = 64 * 1024;
+
     /// <summary>What a frame costs besides its payload: headers, frame ends, method arguments (an estimate).</summary>
     private const int FrameOverheadBytes = 64;
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Lock _drainGate = new();
+    // Under _lock: bytes written since the last flush, the backlog estimate of the sends they came from, and whether
+    // a flush is queued on the thread pool.
+    private long _unflushedBytes;
+    private long _unflushedBacklog;
+    private bool _flushScheduled;
     private long _lastSendTimestamp = clock.GetTimestamp();
+    // Every send adds its estimate when it starts and the flush that carries it (or its drop) takes it off again.
     private long _backlogBytes;
     // Pending while someone waits for the backlog to drain; null otherwise.
     private TaskCompletionSource? _drained;
@@ -45,13 +58,13 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     public bool IsBackedUp => Interlocked.Read(ref _backlogBytes) > BacklogHighBytes;
 
     public ValueTask SendProtocolHeaderAsync() =>
-        SendAsync(0, FrameOverheadBytes, static (output, _, _) => AmqpFrameWriter.WriteProtocolHeader(output));
+        SendAsync(0, FrameOverheadBytes, static (output, _, _) => AmqpFrameWriter.WriteProtocolHeader(output), flush: true);
 
     public ValueTask SendHeartbeatAsync() =>
-        SendAsync(0, FrameOverheadBytes, static (output, _, _) => AmqpFrameWriter.WriteHeartbeat(output));
+        SendAsync(0, FrameOverheadBytes, static (output, _, _) => AmqpFrameWriter.WriteHeartbeat(output), flush: true);
 
-    public ValueTask SendMethodAsync<TMethod>(ushort channel, TMethod method) where TMethod : struct, IAmqpMethod =>
-        SendAsync((channel, method), FrameOverheadBytes, static (output, state, _) => AmqpFrameWriter.WriteMethod(output, state.channel, state.method));
+    public ValueTask SendMethodAsync<TMethod>(ushort channel, TMethod method, bool flush = true) where TMethod : struct, IAmqpMethod =>
+        SendAsync((channel, method), FrameOverheadBytes, static (output, state, _) => AmqpFrameWriter.WriteMethod(output, state.channel, state.method), flush);
 
     /// <summary>
     /// Sends a method without waiting, for callers that must not block (alarm notifications). Frames still go out
@@ -93,44 +106,135 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     }
 
     /// <summary>A content-bearing method, its content header and its body frames, with nothing in between.</summary>
-    public ValueTask SendContentAsync<TMethod>(ushort channel, TMethod method, ReadOnlyMemory<byte> propertyBytes, ReadOnlySequence<byte> body)
+    public ValueTask SendContentAsync<TMethod>(ushort channel, TMethod method, ReadOnlyMemory<byte> propertyBytes, ReadOnlySequence<byte> body,
+        bool flush = true)
         where TMethod : struct, IAmqpMethod =>
         SendAsync((channel, method, propertyBytes, body), body.Length + propertyBytes.Length + 2 * FrameOverheadBytes, static (output, state, frameMax) =>
         {
             AmqpFrameWriter.WriteMethod(output, state.channel, state.method);
             AmqpFrameWriter.WriteContentHeader(output, state.channel, TMethod.ProtocolClassId, (ulong)state.body.Length, state.propertyBytes.Span);
             AmqpFrameWriter.WriteBody(output, state.channel, state.body, frameMax);
-        });
+        }, flush);
 
     /// <summary>
-    /// Runs <paramref name="write"/> (given the pipe, the state and the frame-max) under the lock and flushes. The
+    /// Runs <paramref name="write"/> (given the pipe, the state and the frame-max) under the lock, then flushes now
+    /// (<paramref name="flush"/>) or schedules a flush. <paramref name="bytes"/> is the send's backlog estimate. The
     /// writers are static lambdas, so a send allocates no delegate.
     /// </summary>
-    private async ValueTask SendAsync<TState>(TState state, long bytes, Action<PipeWriter, TState, uint> write)
+    private ValueTask SendAsync<TState>(TState state, long bytes, Action<PipeWriter, TState, uint> write, bool flush)
     {
         Interlocked.Add(ref _backlogBytes, bytes);
-        try
+        // Fast path: an uncontended lock and a deferred flush complete without an async state machine.
+        if (!flush && _lock.Wait(0))
         {
-            await _lock.WaitAsync();
+            var release = true;
             try
             {
-                if (!_closed)
+                if (_closed)
                 {
-                    write(writer, state, FrameMax);
-                    await FlushAsync();
+                    TakeOffBacklog(bytes);
+                    return ValueTask.CompletedTask;
                 }
+                if (WriteDeferred(state, bytes, write))
+                {
+                    release = false;
+                    return FlushAndReleaseAsync();
+                }
+                return ValueTask.CompletedTask;
             }
             finally
             {
-                _lock.Release();
+                if (release)
+                {
+                    _lock.Release();
+                }
+            }
+        }
+        return SendSlowAsync(state, bytes, write, flush);
+    }
+
+    private async ValueTask SendSlowAsync<TState>(TState state, long bytes, Action<PipeWriter, TState, uint> write, bool flush)
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            if (_closed)
+            {
+                TakeOffBacklog(bytes);
+                return;
+            }
+            if (flush)
+            {
+                write(writer, state, FrameMax);
+                _unflushedBacklog += bytes;
+                await FlushAsync();
+            }
+            else if (WriteDeferred(state, bytes, write))
+            {
+                await FlushAsync();
             }
         }
         finally
         {
-            if (Interlocked.Add(ref _backlogBytes, -bytes) <= BacklogLowBytes && Volatile.Read(ref _drained) is not null)
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Writes under the lock and schedules a flush; true when enough is waiting that the caller must flush now.</summary>
+    private bool WriteDeferred<TState>(TState state, long bytes, Action<PipeWriter, TState, uint> write)
+    {
+        _unflushedBacklog += bytes;
+        if (!writer.CanGetUnflushedBytes)
+        {
+            write(writer, state, FrameMax);
+            return true; // a transport that cannot count what waits is flushed every time
+        }
+        var before = writer.UnflushedBytes;
+        write(writer, state, FrameMax);
+        _unflushedBytes += writer.UnflushedBytes - before;
+        if (_unflushedBytes >= DeferredFlushBytes)
+        {
+            return true;
+        }
+        if (!_flushScheduled)
+        {
+            _flushScheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static output => _ = output.ScheduledFlushAsync(), this, preferLocal: false);
+        }
+        return false;
+    }
+
+    private async ValueTask FlushAndReleaseAsync()
+    {
+        try
+        {
+            await FlushAsync();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>The flush deferred sends scheduled: by the time it runs, everything written meanwhile goes in one write.</summary>
+    private async Task ScheduledFlushAsync()
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            _flushScheduled = false;
+            if (!_closed && _unflushedBacklog > 0)
             {
-                SignalDrained();
+                await FlushAsync();
             }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            _closed = true; // the transport is gone; the connection's own shutdown reports it
+        }
+        finally
+        {
+            _lock.Release();
         }
     }
 
@@ -139,6 +243,35 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     {
         _closed = true;
         SignalDrained();
+    }
+
+    /// <summary>Under the lock: flushes what was written since the last flush and takes it off the backlog once sent.</summary>
+    private async ValueTask FlushAsync()
+    {
+        var carried = _unflushedBacklog;
+        _unflushedBacklog = 0;
+        _unflushedBytes = 0;
+        try
+        {
+            var result = await writer.FlushAsync();
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                _closed = true;
+            }
+            Interlocked.Exchange(ref _lastSendTimestamp, clock.GetTimestamp());
+        }
+        finally
+        {
+            TakeOffBacklog(carried);
+        }
+    }
+
+    private void TakeOffBacklog(long bytes)
+    {
+        if (Interlocked.Add(ref _backlogBytes, -bytes) <= BacklogLowBytes && Volatile.Read(ref _drained) is not null)
+        {
+            SignalDrained();
+        }
     }
 
     private void SignalDrained()
@@ -154,15 +287,5 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
             _drained = null;
         }
         drained?.TrySetResult();
-    }
-
-    private async ValueTask FlushAsync()
-    {
-        var result = await writer.FlushAsync();
-        if (result.IsCompleted || result.IsCanceled)
-        {
-            _closed = true;
-        }
-        Interlocked.Exchange(ref _lastSendTimestamp, clock.GetTimestamp());
     }
 }

@@ -74,12 +74,15 @@ internal sealed partial class BrokerChannelMethods : AmqpChannelMethods, IDelive
             : new AmqpChannelException(code, error.Message, TMethod.ProtocolClassId, TMethod.ProtocolMethodId);
     }
 
-    /// <summary>Sends a method without waiting for the flush (callers on broker threads must not block).</summary>
-    private void Send<TMethod>(TMethod method) where TMethod : struct, IAmqpMethod => Observe(Channel.SendMethodAsync(method));
+    /// <summary>
+    /// Sends a method without waiting for the flush (callers on broker threads must not block); the flush is
+    /// deferred so that a burst of pushes (a dispatch batch, a group commit's confirms) leaves in one socket write.
+    /// </summary>
+    private void Send<TMethod>(TMethod method) where TMethod : struct, IAmqpMethod => Observe(Channel.SendMethodAsync(method, flush: false));
 
     private void SendContent<TMethod>(TMethod method, ReadOnlyMemory<byte> properties, ReadOnlyMemory<byte> body)
         where TMethod : struct, IAmqpMethod =>
-        Observe(Channel.SendContentAsync(method, properties, new ReadOnlySequence<byte>(body)));
+        Observe(Channel.SendContentAsync(method, properties, new ReadOnlySequence<byte>(body), flush: false));
 
     /// <summary>
     /// Sends queue in order on the connection's output lock (first come, first served), so a send need not be awaited

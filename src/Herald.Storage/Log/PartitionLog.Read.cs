@@ -13,13 +13,23 @@ public sealed partial class PartitionLog
     /// record never blocks a consumer). Only data below the <see cref="HighWatermark"/> is returned; reading at the
     /// high watermark returns an empty slice.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="throughLogEnd"/> reads up to the log end instead, data not yet fsynced included. Only for a
+    /// log's single writer between its own appends (a queue reading its messages back under its lock): others must
+    /// not see data a crash could still take away.
+    /// </remarks>
     /// <exception cref="OffsetOutOfRangeException">Below the log start or beyond the log end.</exception>
-    public LogSlice Read(Offset start, int maxBytes)
+    public LogSlice Read(Offset start, int maxBytes, bool throughLogEnd = false)
     {
         while (true)
         {
             ThrowIfUnavailable();
             var visible = Volatile.Read(ref _visible);
+            if (throughLogEnd)
+            {
+                var active = Volatile.Read(ref _segments)[^1];
+                visible = new VisibleEnd(Volatile.Read(ref _nextOffset), active, active.Size);
+            }
             var logStart = Volatile.Read(ref _logStartOffset);
             if (start.Value < logStart || start.Value > Volatile.Read(ref _nextOffset))
             {

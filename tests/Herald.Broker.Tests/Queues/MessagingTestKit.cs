@@ -83,6 +83,18 @@ internal static class TestMessages
         byte priority = 0, long? expiration = null, IReadOnlyDictionary<string, object?>? headers = null) =>
         host.Publish(Text(exchange, routingKey, body, persistent, priority, expiration, headers));
 
+    /// <summary>Takes every ready message with basic.get semantics (no ack), in delivery order.</summary>
+    public static List<Delivery> Drain(this VirtualHost host, string queue)
+    {
+        var session = host.OpenSession(null, new RecordingTarget());
+        var result = new List<Delivery>();
+        while (session.Get(queue, noAck: true) is { } delivery)
+        {
+            result.Add(delivery);
+        }
+        return result;
+    }
+
     public static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         for (var i = 0; i < 500; i++)

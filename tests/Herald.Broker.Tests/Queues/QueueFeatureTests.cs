@@ -19,17 +19,6 @@ public class QueueFeatureTests
         return host;
     }
 
-    private static List<Delivery> Drain(VirtualHost host, string queue)
-    {
-        var session = host.OpenSession(null, new RecordingTarget());
-        var result = new List<Delivery>();
-        while (session.Get(queue, noAck: true) is { } delivery)
-        {
-            result.Add(delivery);
-        }
-        return result;
-    }
-
     [Fact]
     public async Task Rejected_messages_are_dead_lettered_with_a_death_record()
     {
@@ -39,7 +28,7 @@ public class QueueFeatureTests
         var session = host.OpenSession(null, new RecordingTarget());
         var delivery = session.Get("q", false)!.Value;
         session.Nack(delivery.DeliveryTag, false, requeue: false);
-        var dead = Assert.Single(Drain(host, "dead"));
+        var dead = Assert.Single(host.Drain("dead"));
         Assert.Equal("moved", dead.Message.RoutingKey);
         Assert.Equal("dlx", dead.Message.Exchange);
         Assert.Null(dead.Message.Properties.ExpirationMilliseconds);
@@ -61,7 +50,7 @@ public class QueueFeatureTests
         host.Publish(Text("", "q", "young", timestamp: fixture.Clock.GetUtcNow().ToUnixTimeMilliseconds()));
         fixture.Clock.Advance(TimeSpan.FromMilliseconds(500));
         Assert.Equal(1, host.GetQueue("q", null).MessageCount);
-        var dead = Assert.Single(Drain(host, "dead"));
+        var dead = Assert.Single(host.Drain("dead"));
         Assert.Equal("expired", dead.Message.Deaths[0].ReasonName);
         fixture.Clock.Advance(TimeSpan.FromMilliseconds(600));
         Assert.Equal(0, host.GetQueue("q", null).MessageCount);
@@ -78,7 +67,7 @@ public class QueueFeatureTests
         host.Publish(Text("", "q", "short", expiration: 100, timestamp: now));
         fixture.Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(2, host.GetQueue("q", null).MessageCount); // the short one is not at the head yet
-        var bodies = Drain(host, "q").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span));
+        var bodies = host.Drain("q").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span));
         Assert.Equal(["long"], bodies);
     }
 
@@ -92,7 +81,7 @@ public class QueueFeatureTests
             Assert.False(host.PublishText("", "q", $"m{i}").Rejected);
         }
         Assert.Equal(2, host.GetQueue("q", null).MessageCount);
-        var dead = Drain(host, "dead");
+        var dead = host.Drain("dead");
         Assert.Equal(["m0", "m1"], dead.Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span)));
         Assert.All(dead, d => Assert.Equal("maxlen", d.Message.Deaths[0].ReasonName));
     }
@@ -107,7 +96,7 @@ public class QueueFeatureTests
         Assert.True(host.PublishText("", "plain", "b").Rejected);
         Assert.False(host.PublishText("", "q", "1234").Rejected);
         Assert.True(host.PublishText("", "q", "5").Rejected);
-        Assert.Equal("maxlen", Assert.Single(Drain(host, "dead")).Message.Deaths[0].ReasonName);
+        Assert.Equal("maxlen", Assert.Single(host.Drain("dead")).Message.Deaths[0].ReasonName);
     }
 
     [Fact]
@@ -122,7 +111,7 @@ public class QueueFeatureTests
         Assert.True(second.Redelivered);
         session.Nack(second.DeliveryTag, false, true);
         Assert.Equal(0, host.GetQueue("q", null).MessageCount);
-        var dead = Assert.Single(Drain(host, "dead"));
+        var dead = Assert.Single(host.Drain("dead"));
         Assert.Equal("delivery_limit", dead.Message.Deaths[0].ReasonName);
 
         // Dead-lettered again from the same queue for the same reason: the count goes up, the entry stays one.
@@ -130,7 +119,7 @@ public class QueueFeatureTests
         host.Publish(new Message("amq.direct", "back", dead.Message.Body, dead.Message.Properties, 0, dead.Message.Deaths, dead.Message.FirstDeath));
         var again = host.OpenSession(null, new RecordingTarget());
         again.Nack(again.Get("q", false)!.Value.DeliveryTag, false, requeue: false);
-        var twice = Assert.Single(Drain(host, "dead"));
+        var twice = Assert.Single(host.Drain("dead"));
         Assert.Equal(["rejected", "delivery_limit"], twice.Message.Deaths.Select(d => d.ReasonName));
         Assert.Equal("delivery_limit", twice.Message.FirstDeath!.ReasonName);
     }
@@ -169,7 +158,7 @@ public class QueueFeatureTests
         session.Ack(tags[2].DeliveryTag, false); // m5 and m1 acked, m0 unacked at the restart
         await fixture.ReopenAsync();
         host = fixture.Broker.VirtualHosts.Default;
-        var bodies = Drain(host, "d").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span));
+        var bodies = host.Drain("d").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span));
         Assert.Equal(["m0", "m2", "m3"], bodies); // m4 was transient
         var recovered = host.GetQueue("d", null);
         Assert.Equal(new byte[] { 1, 2, 3 }, Text("", "", "").Properties.Encoded.ToArray());
@@ -198,7 +187,7 @@ public class QueueFeatureTests
             session.Ack(delivery.DeliveryTag, false);
         }
         await fixture.ReopenAsync();
-        var rest = Drain(fixture.Broker.VirtualHosts.Default, "big");
+        var rest = fixture.Broker.VirtualHosts.Default.Drain("big");
         Assert.Equal(10, rest.Count);
         Assert.Equal($"m{count - 10}", System.Text.Encoding.UTF8.GetString(rest[0].Message.Body.Span));
     }

@@ -22,6 +22,9 @@ internal sealed class BrokerFixture : IAsyncDisposable
 
     public Broker Broker { get; private set; } = null!;
 
+    /// <summary>The ready-message memory budget each (re)opened broker gets; null keeps the default.</summary>
+    public long? ReadyMemoryLimitBytes { get; set; }
+
     public static async Task<BrokerFixture> StartAsync(Herald.Broker.Topics.TopicRegistryOptions? options = null)
     {
         var fixture = new BrokerFixture(options ?? new());
@@ -44,6 +47,10 @@ internal sealed class BrokerFixture : IAsyncDisposable
             DefaultLogOptions = LogOptions.Default with { Fsync = FsyncPolicy.Always },
         });
         Broker = new Broker(Storage, Clock, NullLoggerFactory.Instance, _options);
+        if (ReadyMemoryLimitBytes is { } limit)
+        {
+            Broker.VirtualHosts.ReadyMemory.LimitBytes = limit;
+        }
         await Broker.StartAsync();
     }
 
