@@ -57,6 +57,57 @@ public class PartitionLogTests
     }
 
     [Fact]
+    public async Task Always_policy_raises_readable_changed_once_per_group_commit_after_the_high_watermark_moved()
+    {
+        await using var log = Open();
+        var seen = new List<long>();
+        var raised = 0;
+        var sawAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        log.ReadableChanged += () =>
+        {
+            var highWatermark = log.HighWatermark.Value;
+            lock (seen)
+            {
+                seen.Add(highWatermark);
+            }
+            Interlocked.Increment(ref raised);
+            if (highWatermark == 50)
+            {
+                sawAll.TrySetResult();
+            }
+        };
+
+        AppendResult last = default;
+        for (var i = 0; i < 50; i++)
+        {
+            last = log.Append(TestBatches.Values(Now, $"v{i}"));
+        }
+        await last.Durable;
+        // Raised on the fsync thread right after the waiters are completed.
+        await sawAll.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        lock (seen)
+        {
+            Assert.True(seen.SequenceEqual(seen.Order()), "the high watermark seen by the event only moves forward");
+            Assert.DoesNotContain(0L, seen);
+        }
+        // One event per group commit that moved the high watermark, not one per append.
+        Assert.InRange(raised, 1, _device.FlushCount);
+    }
+
+    [Fact]
+    public async Task Os_policy_raises_readable_changed_inside_append()
+    {
+        await using var log = Open(LogOptions.Default with { Fsync = FsyncPolicy.Os });
+        long seen = -1;
+        log.ReadableChanged += () => seen = log.HighWatermark.Value;
+
+        log.Append(TestBatches.Values(Now, "a", "b"));
+
+        Assert.Equal(2, seen);
+    }
+
+    [Fact]
     public async Task Os_policy_makes_data_visible_at_once_without_fsync()
     {
         await using var log = Open(LogOptions.Default with { Fsync = FsyncPolicy.Os });

@@ -55,6 +55,9 @@ public sealed class Partition
         Index = index;
         _log = log;
         _clock = clock;
+        // The log says when its high watermark moves: once per group commit, from the fsync thread that made the
+        // data durable, so a waiting fetch is one thread-pool hop away from the fsync, whatever the append rate.
+        log.ReadableChanged += SignalDataArrived;
     }
 
     public Topic Topic { get; }
@@ -74,8 +77,10 @@ public sealed class Partition
     public Offset LogEndOffset => _log.NextOffset;
 
     /// <summary>
-    /// Completes the next time the high watermark moves. Take the task <em>before</em> checking the high watermark:
-    /// an append that lands between the check and taking the task would otherwise go unnoticed until the next one.
+    /// Completes the next time the high watermark moves (the log's <see cref="PartitionLog.ReadableChanged"/>; waiters
+    /// continue on the thread pool, never on the fsync thread that raised it). Take the task <em>before</em> checking
+    /// the high watermark: an append that lands between the check and taking the task would otherwise go unnoticed
+    /// until the next one.
     /// </summary>
     public Task DataArrived => Volatile.Read(ref _dataArrived).Task;
 
@@ -191,15 +196,6 @@ public sealed class Partition
             return PartitionAppendResult.Failed(TopicError.StorageUnavailable, e.Message);
         }
         var durable = appended.Durable;
-        if (durable.IsCompleted)
-        {
-            SignalDataArrived();
-        }
-        else
-        {
-            durable.ContinueWith(static (_, state) => ((Partition)state!).SignalDataArrived(), this,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
         var appendTime = configs.TimestampType == TimestampType.LogAppendTime ? now : -1;
         return new PartitionAppendResult(TopicError.None, null, appended.BaseOffset, appendTime, _log.LogStartOffset, durable);
     }

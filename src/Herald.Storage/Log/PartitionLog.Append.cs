@@ -33,6 +33,7 @@ public sealed partial class PartitionLog
         var totalSize = ValidateBatches(batches, options);
         AppendResult result;
         var startFlusher = false;
+        var published = false;
         lock (_lock)
         {
             ThrowIfUnavailable();
@@ -64,7 +65,7 @@ public sealed partial class PartitionLog
             }
             else
             {
-                PublishVisible(_nextOffset, active, active.Size);
+                published = PublishVisible(_nextOffset, active, active.Size);
                 durable = Task.CompletedTask;
                 _bytesSinceWriteback += totalSize;
                 if (_bytesSinceWriteback >= options.WritebackBytes)
@@ -77,6 +78,10 @@ public sealed partial class PartitionLog
             result = new AppendResult(new Offset(baseOffset), new Offset(lastOffset), durable);
         }
         StartFlusherIf(startFlusher);
+        if (published)
+        {
+            ReadableChanged?.Invoke();
+        }
         return result;
     }
 
@@ -217,8 +222,9 @@ public sealed partial class PartitionLog
 
     /// <summary>
     /// One group commit: take every append waiting so far, fsync once outside the lock, publish the new high
-    /// watermark and complete the waiters. Appends keep writing to the page cache while the fsync runs and the next
-    /// round covers all of them: one fsync per round, not per append. Runs on <see cref="FlushThreads"/>; returns
+    /// watermark, complete the waiters and raise <see cref="ReadableChanged"/> once for all of them. Appends keep
+    /// writing to the page cache while the fsync runs and the next round covers all of them: one fsync per round,
+    /// not per append. Runs on <see cref="FlushThreads"/>; returns
     /// true when appends are already waiting for another round (the log is then scheduled again).
     /// </summary>
     internal bool RunOneGroupCommit()
@@ -257,21 +263,26 @@ public sealed partial class PartitionLog
                 _flusherRunning = false;
             }
             waiters.TrySetException(new LogOfflineException($"fsync of {Directory} failed: {e.Message}", e));
+            ReadableChanged?.Invoke();
             return false;
         }
         finally
         {
             active.Release();
         }
-        bool more;
+        bool more, published;
         lock (_lock)
         {
-            PublishVisible(offset, active, position);
+            published = PublishVisible(offset, active, position);
             _durableOffset = Math.Max(_durableOffset, offset);
             more = _pendingFlush is not null;
             _flusherRunning = more;
         }
         waiters.TrySetResult();
+        if (published)
+        {
+            ReadableChanged?.Invoke();
+        }
         return more;
     }
 

@@ -70,6 +70,16 @@ public sealed partial class PartitionLog : IAsyncDisposable
 
     public LogOptions Options => Volatile.Read(ref _options);
 
+    /// <summary>
+    /// Raised each time the high watermark moves (once per group commit under <see cref="FsyncPolicy.Always"/>, once
+    /// per append otherwise), and when a group commit fails and the log goes offline, so readers waiting for data
+    /// look again at once. Raised outside the log's lock, on the appending thread or on an fsync thread
+    /// (<see cref="FlushThreads"/>): handlers must be quick and must not block, or they delay the next group commit.
+    /// Broker partitions use it to wake long-polling fetches directly from the fsync that made data visible, without
+    /// a hop through a continuation of every append's durability task.
+    /// </summary>
+    public event Action? ReadableChanged;
+
     internal CompressionCodecs Codecs { get; }
 
     /// <summary>The first offset that can be read (Kafka's log start offset).</summary>
@@ -187,6 +197,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         LogSegment[] segments;
+        var published = false;
         lock (_lock)
         {
             if (_closed)
@@ -203,7 +214,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
                     active.Flush();
                     active.WriteIndexes();
                     _device.SyncDirectory(Directory);
-                    PublishVisible(_nextOffset, active, active.Size);
+                    published = PublishVisible(_nextOffset, active, active.Size);
                     CompletePendingFlush(null);
                 }
                 catch (IOException e)
@@ -212,6 +223,10 @@ public sealed partial class PartitionLog : IAsyncDisposable
                 }
             }
             CompletePendingFlush(new LogClosedException($"Log {Directory} was closed."));
+        }
+        if (published)
+        {
+            ReadableChanged?.Invoke();
         }
         foreach (var segment in segments)
         {
@@ -275,12 +290,15 @@ public sealed partial class PartitionLog : IAsyncDisposable
         }
     }
 
-    private void PublishVisible(long offset, LogSegment segment, long position)
+    /// <summary>Moves the high watermark forward; false when it was already there. Caller holds <c>_lock</c>.</summary>
+    private bool PublishVisible(long offset, LogSegment segment, long position)
     {
-        if (offset > Volatile.Read(ref _visible).Offset)
+        if (offset <= Volatile.Read(ref _visible).Offset)
         {
-            Volatile.Write(ref _visible, new VisibleEnd(offset, segment, position));
+            return false;
         }
+        Volatile.Write(ref _visible, new VisibleEnd(offset, segment, position));
+        return true;
     }
 
     /// <summary>
