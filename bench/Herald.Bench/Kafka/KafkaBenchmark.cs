@@ -251,7 +251,7 @@ internal sealed class KafkaBenchmark : IBenchCommand
             double Ms(string name) => report.GetProperty(name).ValueKind == JsonValueKind.Number ? report.GetProperty(name).GetDouble() : double.NaN;
             return new LatencyRun(round, report.GetProperty("records").GetInt64(), report.GetProperty("samples").GetInt64(),
                 Ms("p50Ms"), Ms("p99Ms"), Ms("p999Ms"), Ms("maxMs"), report.GetProperty("clientCpuSeconds").GetDouble(),
-                report.GetProperty("serverCpuSeconds").GetDouble());
+                report.GetProperty("serverCpuSeconds").GetDouble(), report.GetProperty("consumerReadySeconds").GetDouble());
         }
 
         /// <summary>A node with 1,000 topics × 10 partitions, created through the admin API and then stopped cleanly.</summary>

@@ -45,9 +45,13 @@ internal sealed record ThroughputRun(string Case, int Round, long Records, long 
     public double ClientCores => ClientCpuSeconds / Seconds;
 }
 
-/// <summary>End-to-end latency at a fixed rate: send time in the payload, receive time in the same process.</summary>
+/// <summary>
+/// End-to-end latency at a fixed rate: send time in the payload, receive time in the same process.
+/// <see cref="ConsumerReadySeconds"/> is how long the consumer took to receive its first record, before the clock
+/// started.
+/// </summary>
 internal sealed record LatencyRun(int Round, long Records, long Samples, double P50Ms, double P99Ms, double P999Ms,
-    double MaxMs, double ClientCpuSeconds, double ServerCpuSeconds);
+    double MaxMs, double ClientCpuSeconds, double ServerCpuSeconds, double ConsumerReadySeconds);
 
 /// <summary>One restart of the node holding the scale data directory.</summary>
 internal sealed record ScaleRun(int Round, double StartupSeconds, long ResidentBytes, double ShutdownSeconds);
