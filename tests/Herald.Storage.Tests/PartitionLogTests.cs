@@ -144,10 +144,14 @@ public class PartitionLogTests
     {
         await using var log = Open();
         var flushesBefore = _device.FlushCount;
+        // The disk is slow: the first append's fsync waits until all 200 are in, which then need at most one more.
+        _device.HoldFlushes();
         var appends = Enumerable.Range(0, 200).Select(i => log.Append(TestBatches.Values(Now, $"v{i}")).Durable).ToArray();
+        Assert.DoesNotContain(appends, a => a.IsCompleted);
+        _device.ReleaseFlushes();
         await Task.WhenAll(appends);
         var flushes = _device.FlushCount - flushesBefore;
-        Assert.InRange(flushes, 1, 199);
+        Assert.InRange(flushes, 1, 2);
         Assert.Equal(200, log.HighWatermark.Value);
     }
 

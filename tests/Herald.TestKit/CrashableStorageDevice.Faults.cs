@@ -11,6 +11,7 @@ public sealed partial class CrashableStorageDevice
     private Func<string, bool>? _failWriteWhen;
     private TearRequest? _tearNextWrite;
     private long? _capacityBytes;
+    private readonly ManualResetEventSlim _flushGate = new(initialState: true);
 
     /// <summary>
     /// The disk size in bytes, charged as the sum of the current lengths of all files; null (the default) for no
@@ -60,6 +61,14 @@ public sealed partial class CrashableStorageDevice
             _failFlushWhen = predicate;
         }
     }
+
+    /// <summary>
+    /// Makes every flush wait (like a slow disk) until <see cref="ReleaseFlushes"/>, so a test can have work pile up
+    /// behind an fsync in progress without depending on timing.
+    /// </summary>
+    public void HoldFlushes() => _flushGate.Reset();
+
+    public void ReleaseFlushes() => _flushGate.Set();
 
     /// <summary>Lets <paramref name="successfulWrites"/> more writes succeed, then fails the next one with EIO, once. Nothing is written.</summary>
     public void FailWriteAfter(int successfulWrites)

@@ -129,6 +129,7 @@ public sealed partial class CrashableStorageDevice
 
         public void Flush()
         {
+            device._flushGate.Wait();
             lock (device._gate)
             {
                 ThrowIfDead();
