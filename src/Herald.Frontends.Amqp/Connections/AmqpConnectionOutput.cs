@@ -29,7 +29,7 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     /// <summary>Backlog at or below which a backed-up output counts as drained again.</summary>
     public const long BacklogLowBytes = 256 << 10;
 
-    /// <summary>Unflushed bytes at which a deferred send flushes inline: a few deliveries of 16 KiB, one TCP window's worth.</summary>
+    /// <summary>Unflushed bytes (the sends' estimates) at which a deferred send flushes inline: a few deliveries of 16 KiB, one TCP window's worth.</summary>
     internal const int DeferredFlushBytes = 64 * 1024;
 
     /// <summary>What a frame costs besides its payload: headers, frame ends, method arguments (an estimate).</summary>
@@ -37,9 +37,8 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Lock _drainGate = new();
-    // Under _lock: bytes written since the last flush, the backlog estimate of the sends they came from, and whether
-    // a flush is queued on the thread pool.
-    private long _unflushedBytes;
+    // Under _lock: the backlog estimate of the sends written since the last flush, and whether a flush is queued on
+    // the thread pool.
     private long _unflushedBacklog;
     private bool _flushScheduled;
     private long _lastSendTimestamp = clock.GetTimestamp();
@@ -183,16 +182,9 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     /// <summary>Writes under the lock and schedules a flush; true when enough is waiting that the caller must flush now.</summary>
     private bool WriteDeferred<TState>(TState state, long bytes, Action<PipeWriter, TState, uint> write)
     {
-        _unflushedBacklog += bytes;
-        if (!writer.CanGetUnflushedBytes)
-        {
-            write(writer, state, FrameMax);
-            return true; // a transport that cannot count what waits is flushed every time
-        }
-        var before = writer.UnflushedBytes;
         write(writer, state, FrameMax);
-        _unflushedBytes += writer.UnflushedBytes - before;
-        if (_unflushedBytes >= DeferredFlushBytes)
+        _unflushedBacklog += bytes;
+        if (_unflushedBacklog >= DeferredFlushBytes)
         {
             return true;
         }
@@ -250,7 +242,6 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
     {
         var carried = _unflushedBacklog;
         _unflushedBacklog = 0;
-        _unflushedBytes = 0;
         try
         {
             var result = await writer.FlushAsync();
