@@ -28,10 +28,19 @@ internal sealed partial class RespConnection
     /// <summary>Rings the doorbell when the hold stopping the write loop is released; made once.</summary>
     private readonly Action _wakeWriter;
 
-    /// <summary>The hold the write loop has asked to be woken for (so it asks once per hold). Write loop only.</summary>
+    /// <summary>The hold the write loop is to be woken for (so it asks once per hold). Owner of the transport only.</summary>
     private Task? _watchedHold;
 
     private bool _wakePending;
+
+    /// <summary>Someone (the read loop or the write loop) is writing to the transport; under the output lock.</summary>
+    private bool _sending;
+
+    /// <summary>A caller found the transport busy; its owner rings the write loop when it lets go.</summary>
+    private bool _sendAgain;
+
+    /// <summary>The read loop's scratch list for <see cref="SendRepliesAsync"/>.</summary>
+    private readonly List<OutputSegment> _replySegments = [];
     private bool _outputCompleted;
     private bool _aborted;
     private TaskCompletionSource? _drained;
@@ -193,92 +202,175 @@ internal sealed partial class RespConnection
         }
     }
 
+    /// <summary>
+    /// The write loop: sends output that the read loop did not send itself (pub/sub messages written by publishers,
+    /// replies released by a completed hold, what arrived while the read loop was sending) whenever its doorbell rings.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
         // Yield first, so the caller's read loop starts without waiting for this one to block.
         await Task.Yield();
-        var transport = _transport.Transport.Output;
         var segments = new List<OutputSegment>();
         try
         {
             while (true)
             {
-                bool completed;
-                Task? hold = null;
                 lock (_outputGate)
                 {
                     _wakePending = false;
-                    completed = _outputCompleted || _aborted;
-                    if (!_aborted)
-                    {
-                        hold = _output.DetachTo(segments);
-                    }
                 }
-                if (hold is { IsFaulted: true } or { IsCanceled: true })
+                var outcome = await SendPendingAsync(segments);
+                if (outcome == SendOutcome.Finished)
                 {
-                    // The write the held replies acknowledge did not become durable: close rather than acknowledge it.
-                    _frontend.Logger.LogWarning(hold.Exception?.GetBaseException(),
-                        "RESP connection {Id}: a write did not become durable; closing the connection without its reply", Id);
-                    Kill("write not durable");
                     return;
                 }
-                if (hold is not null && !ReferenceEquals(hold, _watchedHold))
+                if (outcome != SendOutcome.Sent)
                 {
-                    _watchedHold = hold;
-                    hold.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wakeWriter);
-                }
-                if (segments.Count == 0)
-                {
-                    if (completed && hold is null)
-                    {
-                        return;
-                    }
                     await _wake.Reader.ReadAsync();
-                    continue;
-                }
-
-                long bytes = 0;
-                foreach (var segment in segments)
-                {
-                    transport.Write(segment.Span);
-                    bytes += segment.Length;
-                }
-                RespOutputBuffer.Recycle(segments);
-                var flush = await transport.FlushAsync();
-                Interlocked.Add(ref _outputBytes, bytes);
-                lock (_outputGate)
-                {
-                    _output.Sent(bytes);
-                    if (_drained is not null && _output.BufferedBytes <= _frontend.Options.ReplyBackpressureBytes / 2)
-                    {
-                        _drained.TrySetResult();
-                        _drained = null;
-                    }
-                }
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    return;
                 }
             }
         }
-        catch (Exception e) when (IsDisconnect(e))
-        {
-            // The socket is gone; the read loop finds out on its own.
-        }
-        catch (Exception e)
-        {
-            _frontend.Logger.LogError(e, "RESP connection {Id}: writing output failed; closing it", Id);
-            _transport.Abort(new ConnectionAbortedException("output failed", e));
-        }
         finally
         {
-            RespOutputBuffer.Recycle(segments);
             lock (_outputGate)
             {
                 _aborted = true;
                 _output.Clear();
                 _drained?.TrySetResult();
                 _drained = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Read loop, after a read's commands have run: sends their replies from this thread when nobody else is sending,
+    /// which saves the hand-off to the write loop (a thread switch per request for a client that sends one command
+    /// at a time). When the write loop is busy, it sends them when it is done.
+    /// </summary>
+    private async ValueTask SendRepliesAsync()
+    {
+        var segments = _replySegments;
+        while (await SendPendingAsync(segments) == SendOutcome.Sent)
+        {
+            // Publishers may have added output while this thread was sending; send it too rather than hand it over.
+        }
+    }
+
+    private enum SendOutcome
+    {
+        /// <summary>Bytes were sent; there may be more.</summary>
+        Sent,
+
+        /// <summary>Nothing could be sent now (nothing queued, or all of it behind a hold).</summary>
+        Idle,
+
+        /// <summary>Another caller is sending; it looks for more output when it is done.</summary>
+        Busy,
+
+        /// <summary>The output is over: the connection is closing or the transport is gone.</summary>
+        Finished,
+    }
+
+    /// <summary>
+    /// Detaches what may be sent now and writes it to the transport. One caller at a time owns the transport
+    /// (<see cref="_sending"/>); the owner rings the write loop when it lets go with output still queued, so output
+    /// written meanwhile by a publisher is never stranded. <paramref name="segments"/> is the caller's own scratch list.
+    /// </summary>
+    private async ValueTask<SendOutcome> SendPendingAsync(List<OutputSegment> segments)
+    {
+        Task? hold;
+        lock (_outputGate)
+        {
+            if (_sending)
+            {
+                _sendAgain = true;
+                return SendOutcome.Busy;
+            }
+            if (_aborted)
+            {
+                return SendOutcome.Finished;
+            }
+            hold = _output.DetachTo(segments);
+            if (segments.Count == 0 && hold is null)
+            {
+                return _outputCompleted ? SendOutcome.Finished : SendOutcome.Idle;
+            }
+            _sending = true;
+        }
+        var outcome = SendOutcome.Finished;
+        try
+        {
+            if (hold is { IsFaulted: true } or { IsCanceled: true })
+            {
+                // The write the held replies acknowledge did not become durable: close rather than acknowledge it.
+                _frontend.Logger.LogWarning(hold.Exception?.GetBaseException(),
+                    "RESP connection {Id}: a write did not become durable; closing the connection without its reply", Id);
+                Kill("write not durable");
+                return outcome;
+            }
+            if (hold is not null && !ReferenceEquals(hold, _watchedHold))
+            {
+                _watchedHold = hold;
+                hold.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wakeWriter);
+            }
+            if (segments.Count == 0)
+            {
+                outcome = SendOutcome.Idle;
+                return outcome;
+            }
+
+            var transport = _transport.Transport.Output;
+            long bytes = 0;
+            foreach (var segment in segments)
+            {
+                transport.Write(segment.Span);
+                bytes += segment.Length;
+            }
+            RespOutputBuffer.Recycle(segments);
+            var flush = await transport.FlushAsync();
+            Interlocked.Add(ref _outputBytes, bytes);
+            lock (_outputGate)
+            {
+                _output.Sent(bytes);
+                if (_drained is not null && _output.BufferedBytes <= _frontend.Options.ReplyBackpressureBytes / 2)
+                {
+                    _drained.TrySetResult();
+                    _drained = null;
+                }
+            }
+            outcome = flush.IsCompleted || flush.IsCanceled ? SendOutcome.Finished : SendOutcome.Sent;
+            return outcome;
+        }
+        catch (Exception e) when (IsDisconnect(e))
+        {
+            // The socket is gone; the read loop finds out on its own.
+            return outcome;
+        }
+        catch (Exception e)
+        {
+            _frontend.Logger.LogError(e, "RESP connection {Id}: writing output failed; closing it", Id);
+            _transport.Abort(new ConnectionAbortedException("output failed", e));
+            return outcome;
+        }
+        finally
+        {
+            RespOutputBuffer.Recycle(segments);
+            lock (_outputGate)
+            {
+                _sending = false;
+                if (outcome == SendOutcome.Finished)
+                {
+                    _aborted = true;
+                    _output.Clear();
+                    _drained?.TrySetResult();
+                    _drained = null;
+                }
+                if (_sendAgain || outcome == SendOutcome.Finished)
+                {
+                    // Someone found the transport busy (or the write loop must see that the output is over).
+                    _sendAgain = false;
+                    WakeWriterLocked();
+                }
             }
         }
     }

@@ -166,8 +166,8 @@ internal sealed partial class RespConnection
             }
             Interlocked.Add(ref _inputBytes, received - buffer.Length);
             input.AdvanceTo(buffer.Start, buffer.End);
-            // One wake-up of the write loop, and so one flush, per read batch however many replies it produced.
-            WakeWriter();
+            // One send, and so one flush, per read batch however many replies it produced.
+            await SendRepliesAsync();
             if (result.IsCompleted || result.IsCanceled)
             {
                 break;
