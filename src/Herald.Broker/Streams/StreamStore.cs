@@ -120,6 +120,7 @@ public sealed partial class StreamStore
                 continue;
             }
             var stream = new RedisStream(meta.Key, topic, topic.Partitions[0]);
+            WakeReadersOnNewData(stream);
             var sinceMeta = IndexLog(stream, meta.AsOfOffset);
             stream.Restore(meta, deleted.GetValueOrDefault(topicId) ?? [], sinceMeta);
             byTopic[topicId] = stream;
@@ -309,28 +310,32 @@ public sealed partial class StreamStore
                 }
             }
         }
-        if (request.Trim is null && entryDurable.IsCompletedSuccessfully)
-        {
-            Signal(s.Key);
-            return new StreamAddResult(StreamError.None, id);
-        }
-        durable = AfterDurableAsync(s, entryDurable, stateDurable, trimmed: request.Trim is not null);
+        // Blocked readers wake from the log (WakeReadersOnNewData) once the entry is readable, so an XADD without a
+        // trim needs nothing after its fsync: its durable task is the group commit's, shared by every append in it.
+        durable = request.Trim is null ? entryDurable : AdvanceLogStartWhenDurableAsync(s, entryDurable, stateDurable);
         return new StreamAddResult(StreamError.None, id);
     }
 
-    /// <summary>Once an XADD is durable: moves the log start after a trim and wakes blocked readers of the key.</summary>
-    private async Task AfterDurableAsync(RedisStream s, Task entryDurable, Task stateDurable, bool trimmed)
+    /// <summary>Once a trimming XADD and its trim are durable: lets the log drop what the trim made unreachable.</summary>
+    private static async Task AdvanceLogStartWhenDurableAsync(RedisStream s, Task entryDurable, Task stateDurable)
     {
         await entryDurable.ConfigureAwait(false);
         await stateDurable.ConfigureAwait(false);
-        if (trimmed)
+        lock (s.Gate)
         {
-            lock (s.Gate)
-            {
-                s.AdvanceLogStart(force: false);
-            }
+            s.AdvanceLogStart(force: false);
         }
-        Signal(s.Key);
+    }
+
+    /// <summary>
+    /// Wakes the key's blocked readers whenever the stream's log makes new entries readable: once per group commit
+    /// under fsync=always (from the fsync thread; waiters continue on the thread pool), at each append otherwise. One
+    /// signal covers every entry the commit made durable, whichever protocol appended it.
+    /// </summary>
+    private void WakeReadersOnNewData(RedisStream stream)
+    {
+        var key = stream.Key;
+        stream.Partition.Log.ReadableChanged += () => Signal(key);
     }
 
     /// <summary>Redis's ID rules for XADD (streamAppendItem).</summary>
@@ -561,6 +566,7 @@ public sealed partial class StreamStore
                 return new Lookup(StreamError.WrongType, null);
             }
             var stream = new RedisStream(key, topic, topic.Partitions[0]);
+            WakeReadersOnNewData(stream);
             IndexLog(stream, long.MaxValue);
             stream.EntriesAdded = stream.IndexCount;
             await _state.Append([stream.MetaRecord()]);

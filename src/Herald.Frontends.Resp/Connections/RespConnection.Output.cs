@@ -118,16 +118,21 @@ internal sealed partial class RespConnection
     /// </summary>
     public void HoldRepliesUntil(Task durable)
     {
-        if (durable.IsCompletedSuccessfully)
+        // Writes in one group commit share its task: the hold of the first already stops everything after it.
+        if (durable.IsCompletedSuccessfully || ReferenceEquals(durable, _lastHold))
         {
             return;
         }
+        _lastHold = durable;
         lock (_outputGate)
         {
             _output.HoldFromHere(durable);
         }
         _writesAwaitingDurability.Enqueue(durable);
     }
+
+    /// <summary>The durable task of the newest hold; read loop only.</summary>
+    private Task? _lastHold;
 
     /// <summary>Closes the connection now, from any thread, dropping unsent output (CLIENT KILL, output limits).</summary>
     public void Kill(string reason)
