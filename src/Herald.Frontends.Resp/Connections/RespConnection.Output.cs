@@ -25,10 +25,13 @@ internal sealed partial class RespConnection
     private readonly Channel<byte> _wake = Channel.CreateBounded<byte>(
         new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>Rings the doorbell when the hold stopping the write loop is released; made once.</summary>
-    private readonly Action _wakeWriter;
+    /// <summary>
+    /// Sends the replies a hold kept back once its write is durable; made once. It runs on a thread-pool thread (the
+    /// log completes its flush tasks asynchronously) and sends from there, not through the write loop's doorbell.
+    /// </summary>
+    private readonly Action _sendReleasedReplies;
 
-    /// <summary>The hold the write loop is to be woken for (so it asks once per hold). Owner of the transport only.</summary>
+    /// <summary>The hold <see cref="_sendReleasedReplies"/> is registered on (once per hold). Transport owner only.</summary>
     private Task? _watchedHold;
 
     private bool _wakePending;
@@ -39,8 +42,8 @@ internal sealed partial class RespConnection
     /// <summary>A caller found the transport busy; its owner rings the write loop when it lets go.</summary>
     private bool _sendAgain;
 
-    /// <summary>The read loop's scratch list for <see cref="SendRepliesAsync"/>.</summary>
-    private readonly List<OutputSegment> _replySegments = [];
+    /// <summary>Segments being sent; used by the transport's owner only (see <see cref="_sending"/>).</summary>
+    private readonly List<OutputSegment> _sendSegments = [];
     private bool _outputCompleted;
     private bool _aborted;
     private TaskCompletionSource? _drained;
@@ -152,15 +155,7 @@ internal sealed partial class RespConnection
         _transport.Abort(new ConnectionAbortedException(reason));
     }
 
-    /// <summary>Rings the write loop's doorbell unless it already rang.</summary>
-    private void WakeWriter()
-    {
-        lock (_outputGate)
-        {
-            WakeWriterLocked();
-        }
-    }
-
+    /// <summary>Rings the write loop's doorbell unless it already rang; under the output lock.</summary>
     private void WakeWriterLocked()
     {
         if (!_wakePending)
@@ -215,7 +210,6 @@ internal sealed partial class RespConnection
     {
         // Yield first, so the caller's read loop starts without waiting for this one to block.
         await Task.Yield();
-        var segments = new List<OutputSegment>();
         try
         {
             while (true)
@@ -224,7 +218,7 @@ internal sealed partial class RespConnection
                 {
                     _wakePending = false;
                 }
-                var outcome = await SendPendingAsync(segments);
+                var outcome = await SendPendingAsync();
                 if (outcome == SendOutcome.Finished)
                 {
                     return;
@@ -248,14 +242,13 @@ internal sealed partial class RespConnection
     }
 
     /// <summary>
-    /// Read loop, after a read's commands have run: sends their replies from this thread when nobody else is sending,
-    /// which saves the hand-off to the write loop (a thread switch per request for a client that sends one command
-    /// at a time). When the write loop is busy, it sends them when it is done.
+    /// Read loop, after a read's commands have run (and a released hold): sends their replies from this thread when
+    /// nobody else is sending, which saves the hand-off to the write loop (a thread switch per request for a client
+    /// that sends one command at a time). When the write loop is busy, it sends them when it is done.
     /// </summary>
     private async ValueTask SendRepliesAsync()
     {
-        var segments = _replySegments;
-        while (await SendPendingAsync(segments) == SendOutcome.Sent)
+        while (await SendPendingAsync() == SendOutcome.Sent)
         {
             // Publishers may have added output while this thread was sending; send it too rather than hand it over.
         }
@@ -279,10 +272,11 @@ internal sealed partial class RespConnection
     /// <summary>
     /// Detaches what may be sent now and writes it to the transport. One caller at a time owns the transport
     /// (<see cref="_sending"/>); the owner rings the write loop when it lets go with output still queued, so output
-    /// written meanwhile by a publisher is never stranded. <paramref name="segments"/> is the caller's own scratch list.
+    /// written meanwhile by a publisher is never stranded.
     /// </summary>
-    private async ValueTask<SendOutcome> SendPendingAsync(List<OutputSegment> segments)
+    private async ValueTask<SendOutcome> SendPendingAsync()
     {
+        var segments = _sendSegments;
         Task? hold;
         lock (_outputGate)
         {
@@ -316,7 +310,7 @@ internal sealed partial class RespConnection
             if (hold is not null && !ReferenceEquals(hold, _watchedHold))
             {
                 _watchedHold = hold;
-                hold.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wakeWriter);
+                hold.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_sendReleasedReplies);
             }
             if (segments.Count == 0)
             {

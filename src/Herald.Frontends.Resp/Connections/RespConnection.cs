@@ -58,7 +58,7 @@ internal sealed partial class RespConnection
         _transport = transport;
         _reader = new RespReader(frontend.Options.RequestLimits);
         _writer = new RespWriter(_output);
-        _wakeWriter = WakeWriter;
+        _sendReleasedReplies = () => _ = SendRepliesAsync().AsTask();
         _context = new RespCommandContext(frontend, this);
         Id = frontend.NextConnectionId();
         RemoteAddress = Describe(transport.RemoteEndPoint);
