@@ -5,6 +5,7 @@ using Herald.Frontends.Amqp;
 using Herald.Frontends.Resp;
 using Herald.Server.Broker;
 using Herald.Server.Health;
+using Herald.Server.Hosting.Transport;
 using Herald.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -152,7 +153,10 @@ internal static class HeraldHost
             kestrel.AddServerHeader = false;
             foreach (var listener in listeners)
             {
-                kestrel.Listen(options.BindAddress, listener.Port(options), listen =>
+                var endpoint = listener.ReceiveBytes > 0
+                    ? new LargeReceiveEndPoint(options.BindAddress, listener.Port(options), listener.ReceiveBytes)
+                    : new IPEndPoint(options.BindAddress, listener.Port(options));
+                kestrel.Listen(endpoint, listen =>
                 {
                     listener.Configure(listen);
                     bound.Add((listener, listen));
