@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -108,6 +109,11 @@ public static class Crc32C
         public static bool IsSupported => Pclmulqdq.V512.IsSupported && BitConverter.IsLittleEndian;
 
         /// <summary>Folds the whole 256-byte blocks of <paramref name="data"/>; <paramref name="folded"/> says how many bytes that was.</summary>
+        /// <remarks>
+        /// Compiled fully optimized at once: one call folds a whole megabyte batch, so the first calls of a tiered
+        /// start (unoptimized vector code, helpers not inlined) would cost seconds of CPU before tier 1 took over.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static uint Append(uint register, ReadOnlySpan<byte> data, out int folded)
         {
             ref var start = ref MemoryMarshal.GetReference(data);
@@ -135,9 +141,11 @@ public static class Crc32C
             return BitOperations.Crc32C(BitOperations.Crc32C(0u, lane.GetElement(0)), lane.GetElement(1));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<ulong> Forward(Vector512<ulong> lanes, Vector512<ulong> constants) =>
             Pclmulqdq.V512.CarrylessMultiply(lanes, constants, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(lanes, constants, 0x11);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector128<ulong> Forward(Vector128<ulong> lane, Vector128<ulong> constants) =>
             Pclmulqdq.CarrylessMultiply(lane, constants, 0x00) ^ Pclmulqdq.CarrylessMultiply(lane, constants, 0x11);
 
