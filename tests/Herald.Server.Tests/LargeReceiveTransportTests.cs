@@ -8,7 +8,7 @@ namespace Herald.Server.Tests;
 /// <summary>
 /// A listener with <see cref="ProtocolListener.ReceiveBytes"/> set runs on the large-receive socket transport: its
 /// handler gets the bytes in large pieces, in order, and sees the end of a connection as it would on Kestrel's
-/// transport (FIN completes the input, a reset fails it); a taken port is still reported as PortInUse. Real sockets.
+/// transport (FIN completes the input, a reset ends it); a taken port is still reported as PortInUse. Real sockets.
 /// </summary>
 public sealed class LargeReceiveTransportTests : IDisposable
 {
@@ -60,7 +60,7 @@ public sealed class LargeReceiveTransportTests : IDisposable
     }
 
     [Fact]
-    public async Task A_client_reset_ends_the_handler_with_a_reset_and_the_listener_serves_on()
+    public async Task A_client_reset_ends_the_handler_and_the_listener_serves_on()
     {
         var handler = new CountingEchoHandler();
         await using var herald = await StartAsync(handler);
@@ -71,8 +71,10 @@ public sealed class LargeReceiveTransportTests : IDisposable
             client.LingerState = new LingerOption(true, 0); // close sends RST
         }
 
+        // The input ends either way Kestrel's own transport ends it for a reset: with inline scheduling (the host's
+        // setting) both complete it as if the peer had closed, otherwise both fail it with ConnectionResetException.
         var ended = await handler.Ended.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.IsType<ConnectionResetException>(ended);
+        Assert.True(ended is null or ConnectionResetException, $"the input ended with {ended}");
 
         using var next = await ConnectAsync(herald);
         var stream = next.GetStream();

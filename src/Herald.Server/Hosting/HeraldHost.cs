@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Hosting;
 
@@ -146,7 +147,8 @@ internal static class HeraldHost
         builder.Services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
         // Registered before Kestrel, whose TryAdd of the plain socket transport then does nothing.
         builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
-            new PortInUseReportingListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services)));
+            new PortInUseReportingListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services),
+                services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling));
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -10,9 +10,10 @@ namespace Herald.Server.Hosting;
 /// endpoint. Kestrel's own error carries the address only as text, and the host needs the port to say which
 /// protocol could not listen. Registered before Kestrel, whose own registration then steps aside. A
 /// <see cref="LargeReceiveEndPoint"/> (a listener that asked for large socket reads) is bound with
-/// <see cref="LargeReceiveSocketListener"/> instead.
+/// <see cref="LargeReceiveSocketListener"/> instead, with the same scheduling as Kestrel's
+/// (<paramref name="inlineScheduling"/>: <c>SocketTransportOptions.UnsafePreferInlineScheduling</c>).
 /// </summary>
-internal sealed class PortInUseReportingListenerFactory(SocketTransportFactory sockets)
+internal sealed class PortInUseReportingListenerFactory(SocketTransportFactory sockets, bool inlineScheduling)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
@@ -20,7 +21,7 @@ internal sealed class PortInUseReportingListenerFactory(SocketTransportFactory s
         try
         {
             return endpoint is LargeReceiveEndPoint large
-                ? LargeReceiveSocketListener.Bind(large)
+                ? LargeReceiveSocketListener.Bind(large, inlineScheduling)
                 : await sockets.BindAsync(endpoint, cancellationToken);
         }
         catch (AddressInUseException e)

@@ -38,7 +38,7 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
     private Exception? _shutdownReason;
     private Task _loops = Task.CompletedTask;
 
-    public LargeReceiveSocketConnection(Socket socket, int receiveBytes)
+    public LargeReceiveSocketConnection(Socket socket, int receiveBytes, bool inlineScheduling)
     {
         Socket = socket;
         _receiveBytes = receiveBytes;
@@ -46,9 +46,12 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
         RemoteEndPoint = socket.RemoteEndPoint;
         ConnectionId = $"L{Interlocked.Increment(ref s_lastId):X8}";
         ConnectionClosed = _closed.Token;
-        var input = new Pipe(new PipeOptions(pauseWriterThreshold: MaxBufferedInputBytes,
+        // The reader of the input is the handler and the reader of the output is the send loop: inline, each runs on
+        // the thread that flushed to it (the receive loop's, the handler's) instead of being queued to the thread pool.
+        var readers = inlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
+        var input = new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedInputBytes,
             resumeWriterThreshold: MaxBufferedInputBytes / 2, minimumSegmentSize: receiveBytes, useSynchronizationContext: false));
-        var output = new Pipe(new PipeOptions(pauseWriterThreshold: MaxBufferedOutputBytes,
+        var output = new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedOutputBytes,
             resumeWriterThreshold: MaxBufferedOutputBytes / 2, useSynchronizationContext: false));
         _received = input.Writer;
         _toSend = output.Reader;

@@ -18,18 +18,25 @@ internal sealed class LargeReceiveSocketListener : IConnectionListener
 
     private readonly Socket _socket;
     private readonly int _receiveBytes;
+    private readonly bool _inlineScheduling;
 
-    private LargeReceiveSocketListener(Socket socket, int receiveBytes)
+    private LargeReceiveSocketListener(Socket socket, int receiveBytes, bool inlineScheduling)
     {
         _socket = socket;
         _receiveBytes = receiveBytes;
+        _inlineScheduling = inlineScheduling;
         EndPoint = socket.LocalEndPoint!;
     }
 
     public EndPoint EndPoint { get; }
 
+    /// <summary>
+    /// Binds and listens. <paramref name="inlineScheduling"/>: connections run the handler's read continuation on the
+    /// thread that received the bytes and send on the thread that flushed, as Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c> does; otherwise both hop to the thread pool.
+    /// </summary>
     /// <exception cref="AddressInUseException">The port is taken.</exception>
-    public static LargeReceiveSocketListener Bind(LargeReceiveEndPoint endpoint)
+    public static LargeReceiveSocketListener Bind(LargeReceiveEndPoint endpoint, bool inlineScheduling)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -51,7 +58,7 @@ internal sealed class LargeReceiveSocketListener : IConnectionListener
             socket.Dispose();
             throw;
         }
-        return new LargeReceiveSocketListener(socket, endpoint.ReceiveBytes);
+        return new LargeReceiveSocketListener(socket, endpoint.ReceiveBytes, inlineScheduling);
     }
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -76,7 +83,7 @@ internal sealed class LargeReceiveSocketListener : IConnectionListener
                 continue; // the peer gave up before the accept (a reset in the backlog): take the next one
             }
             accepted.NoDelay = true;
-            var connection = new LargeReceiveSocketConnection(accepted, _receiveBytes);
+            var connection = new LargeReceiveSocketConnection(accepted, _receiveBytes, _inlineScheduling);
             connection.Start();
             return connection;
         }
