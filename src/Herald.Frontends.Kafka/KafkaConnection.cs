@@ -33,7 +33,8 @@ internal sealed class KafkaConnection : IDisposable
     /// <summary>
     /// Frames larger than this that are not yet complete are assembled in a buffer of their own rather than left in
     /// the transport's input pipe, which stops reading at about 1 MiB of unconsumed data (Kestrel's default
-    /// <c>MaxReadBufferSize</c>): a bigger frame would otherwise wait forever for bytes the pipe will not take in.
+    /// <c>MaxReadBufferSize</c>, which the host's large-receive transport keeps): a bigger frame would otherwise wait
+    /// forever for bytes the pipe will not take in.
     /// </summary>
     private const int LargeFrameBytes = 256 * 1024;
 

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Herald.Primitives.Records;
 
@@ -10,10 +13,17 @@ namespace Herald.Primitives.Records;
 /// library. The register starts at all ones and the result is inverted, as RFC 3720 defines it.
 ///
 /// Every produced batch is checked once on append and once more on every read, so this is on the hot path (a
-/// profile of 1 KiB-record produce put about a tenth of the broker's CPU here). The CRC instruction takes three
-/// cycles but can start one every cycle, so long inputs run as three independent streams over consecutive stripes
-/// and are joined with a precomputed "append N zero bytes" operator; short inputs and the tail use one stream.
-/// Thread-safe: the tables are built once and only read.
+/// profile of 1 KiB-record produce put about a tenth of the broker's CPU here). Two ways through long inputs:
+/// <list type="bullet">
+/// <item>With AVX-512 carry-less multiplication (VPCLMULQDQ), 256-byte blocks are folded: four 512-bit
+/// accumulators, each 128-bit lane multiplied forward by x^2048 modulo the polynomial and XORed onto the next block,
+/// then folded into one 128-bit value whose CRC from a zero register equals the CRC of everything folded. About five
+/// times the CRC instruction's speed (33 against 6-7 GB/s measured on the 2-core Xeon the benchmarks run on).</item>
+/// <item>Otherwise the CRC instruction, which takes three cycles but can start one every cycle, runs as three
+/// independent streams over consecutive stripes joined with a precomputed "append N zero bytes" operator.</item>
+/// </list>
+/// Short inputs and the tail use one stream of the CRC instruction. Thread-safe: the tables and constants are built
+/// once and only read.
 /// </summary>
 public static class Crc32C
 {
@@ -31,6 +41,11 @@ public static class Crc32C
     /// <summary>Continues a raw (not yet inverted) CRC register over more bytes.</summary>
     public static uint Append(uint register, ReadOnlySpan<byte> data)
     {
+        if (Folding.IsSupported && data.Length >= Folding.BlockBytes)
+        {
+            register = Folding.Append(register, data, out var folded);
+            data = data[folded..];
+        }
         if (BitConverter.IsLittleEndian)
         {
             while (data.Length >= BlockBytes)
@@ -73,6 +88,73 @@ public static class Crc32C
             register = BitOperations.Crc32C(register, b);
         }
         return register;
+    }
+
+    /// <summary>
+    /// Folding with 512-bit carry-less multiplication. In the reflected bit order of this CRC, a 128-bit lane's low
+    /// half holds the earlier (higher-degree) bits, so moving a lane forward by D bits multiplies its low half by
+    /// x^(D+32) mod P and its high half by x^(D-32) mod P (the ±32 from the CRC's own x^32 factor); each constant is
+    /// the reflected remainder shifted left by one, which carry-less multiplication of reflected operands needs.
+    /// The remainders come from <see cref="AppendSingleStream"/> over zero bytes, so no magic numbers are involved.
+    /// </summary>
+    private static class Folding
+    {
+        /// <summary>Four 512-bit accumulators: the bytes folded per loop step, and the least a fold can start with.</summary>
+        public const int BlockBytes = 256;
+
+        private static readonly Vector512<ulong> ForwardOneBlock = LaneConstants(8 * BlockBytes);
+        private static readonly Vector512<ulong> ForwardOneVector = LaneConstants(8 * 64);
+        private static readonly Vector128<ulong> ForwardOneLane = LaneConstants(8 * 16).GetLower().GetLower();
+
+        public static bool IsSupported => Pclmulqdq.V512.IsSupported && BitConverter.IsLittleEndian;
+
+        /// <summary>Folds the whole 256-byte blocks of <paramref name="data"/>; <paramref name="folded"/> says how many bytes that was.</summary>
+        /// <remarks>
+        /// Compiled fully optimized at once: one call folds a whole megabyte batch, so the first calls of a tiered
+        /// start (unoptimized vector code, helpers not inlined) would cost seconds of CPU before tier 1 took over.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static uint Append(uint register, ReadOnlySpan<byte> data, out int folded)
+        {
+            ref var start = ref MemoryMarshal.GetReference(data);
+            // The register joins the data: a raw CRC from register r equals one from zero with r XORed into the first four bytes.
+            var a = Vector512.LoadUnsafe(ref start).AsUInt64() ^ Vector512.CreateScalar(register).AsUInt64();
+            var b = Vector512.LoadUnsafe(ref start, 64).AsUInt64();
+            var c = Vector512.LoadUnsafe(ref start, 128).AsUInt64();
+            var d = Vector512.LoadUnsafe(ref start, 192).AsUInt64();
+            nuint position = BlockBytes;
+            var end = (nuint)data.Length;
+            for (; position + BlockBytes <= end; position += BlockBytes)
+            {
+                a = Forward(a, ForwardOneBlock) ^ Vector512.LoadUnsafe(ref start, position).AsUInt64();
+                b = Forward(b, ForwardOneBlock) ^ Vector512.LoadUnsafe(ref start, position + 64).AsUInt64();
+                c = Forward(c, ForwardOneBlock) ^ Vector512.LoadUnsafe(ref start, position + 128).AsUInt64();
+                d = Forward(d, ForwardOneBlock) ^ Vector512.LoadUnsafe(ref start, position + 192).AsUInt64();
+            }
+            b ^= Forward(a, ForwardOneVector);
+            c ^= Forward(b, ForwardOneVector);
+            d ^= Forward(c, ForwardOneVector);
+            var lane = Forward(d.GetLower().GetLower(), ForwardOneLane) ^ d.GetLower().GetUpper();
+            lane = Forward(lane, ForwardOneLane) ^ d.GetUpper().GetLower();
+            lane = Forward(lane, ForwardOneLane) ^ d.GetUpper().GetUpper();
+            folded = (int)position;
+            return BitOperations.Crc32C(BitOperations.Crc32C(0u, lane.GetElement(0)), lane.GetElement(1));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<ulong> Forward(Vector512<ulong> lanes, Vector512<ulong> constants) =>
+            Pclmulqdq.V512.CarrylessMultiply(lanes, constants, 0x00) ^ Pclmulqdq.V512.CarrylessMultiply(lanes, constants, 0x11);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<ulong> Forward(Vector128<ulong> lane, Vector128<ulong> constants) =>
+            Pclmulqdq.CarrylessMultiply(lane, constants, 0x00) ^ Pclmulqdq.CarrylessMultiply(lane, constants, 0x11);
+
+        /// <summary>The pair (x^(bits+32), x^(bits-32)) mod P, reflected and shifted left by one, in every 128-bit lane.</summary>
+        private static Vector512<ulong> LaneConstants(int bits) =>
+            Vector512.Create(Vector128.Create(Power(bits + 32), Power(bits - 32)));
+
+        /// <summary>x^bits mod P in reflected order (x^0 is the top bit), shifted left by one; bits is a multiple of 8.</summary>
+        private static ulong Power(int bits) => (ulong)AppendSingleStream(1u << 31, new byte[bits / 8]) << 1;
     }
 
     /// <summary>Applies a zero-append operator: the XOR of its images of the register's four bytes.</summary>

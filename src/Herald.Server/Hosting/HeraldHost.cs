@@ -5,6 +5,7 @@ using Herald.Frontends.Amqp;
 using Herald.Frontends.Resp;
 using Herald.Server.Broker;
 using Herald.Server.Health;
+using Herald.Server.Hosting.Transport;
 using Herald.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -14,6 +15,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Hosting;
 
@@ -145,14 +147,18 @@ internal static class HeraldHost
         builder.Services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
         // Registered before Kestrel, whose TryAdd of the plain socket transport then does nothing.
         builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
-            new PortInUseReportingListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services)));
+            new PortInUseReportingListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services),
+                services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling));
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             foreach (var listener in listeners)
             {
-                kestrel.Listen(options.BindAddress, listener.Port(options), listen =>
+                var endpoint = listener.ReceiveBytes > 0
+                    ? new LargeReceiveEndPoint(options.BindAddress, listener.Port(options), listener.ReceiveBytes)
+                    : new IPEndPoint(options.BindAddress, listener.Port(options));
+                kestrel.Listen(endpoint, listen =>
                 {
                     listener.Configure(listen);
                     bound.Add((listener, listen));

@@ -11,10 +11,16 @@ namespace Herald.Server.Hosting;
 /// </summary>
 internal static class HeraldListeners
 {
+    /// <summary>
+    /// Kafka's socket reads: producers send batches of up to 1 MB per request, and reading them 4 KiB at a time (two
+    /// system calls, a pipe flush and a thread hop each) cost more CPU than storing them.
+    /// </summary>
+    private const int KafkaReceiveBytes = 128 * 1024;
+
     public static IReadOnlyList<ProtocolListener> All { get; } =
     [
         ProtocolListener.Http("http", o => o.HttpPort),
-        ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort),
+        ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort, KafkaReceiveBytes),
         ProtocolListener.ForConnectionHandler<AmqpConnectionHandler>("amqp", o => o.AmqpPort),
         ProtocolListener.ForConnectionHandler<RespConnectionHandler>("resp", o => o.RespPort),
     ];

@@ -1,4 +1,5 @@
 using System.Net;
+using Herald.Server.Hosting.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
@@ -7,16 +8,21 @@ namespace Herald.Server.Hosting;
 /// <summary>
 /// Kestrel's socket transport, except that binding a taken port throws <see cref="PortInUseException"/> carrying the
 /// endpoint. Kestrel's own error carries the address only as text, and the host needs the port to say which
-/// protocol could not listen. Registered before Kestrel, whose own registration then steps aside.
+/// protocol could not listen. Registered before Kestrel, whose own registration then steps aside. A
+/// <see cref="LargeReceiveEndPoint"/> (a listener that asked for large socket reads) is bound with
+/// <see cref="LargeReceiveSocketListener"/> instead, with the same scheduling as Kestrel's
+/// (<paramref name="inlineScheduling"/>: <c>SocketTransportOptions.UnsafePreferInlineScheduling</c>).
 /// </summary>
-internal sealed class PortInUseReportingListenerFactory(SocketTransportFactory sockets)
+internal sealed class PortInUseReportingListenerFactory(SocketTransportFactory sockets, bool inlineScheduling)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await sockets.BindAsync(endpoint, cancellationToken);
+            return endpoint is LargeReceiveEndPoint large
+                ? LargeReceiveSocketListener.Bind(large, inlineScheduling)
+                : await sockets.BindAsync(endpoint, cancellationToken);
         }
         catch (AddressInUseException e)
         {

@@ -8,12 +8,15 @@ namespace Herald.Server.Hosting;
 /// in the <c>herald: NAME listening on ADDRESS</c> line), the option holding its port, and how Kestrel serves the
 /// connections it accepts. Wire-protocol front ends are Kestrel <see cref="ConnectionHandler"/>s and join through
 /// <see cref="ForConnectionHandler{THandler}"/>; HTTP runs Kestrel's own HTTP pipeline.
+/// <see cref="ReceiveBytes"/> above zero serves the listener with <see cref="Transport.LargeReceiveSocketListener"/>,
+/// which reads the socket in pieces of that size, for protocols whose requests are large (Kafka produce batches);
+/// zero keeps Kestrel's socket transport (4 KiB reads, no buffer held while a connection is idle).
 /// </summary>
-internal sealed record ProtocolListener(string Name, Func<HeraldOptions, int> Port, Action<ListenOptions> Configure)
+internal sealed record ProtocolListener(string Name, Func<HeraldOptions, int> Port, Action<ListenOptions> Configure, int ReceiveBytes = 0)
 {
-    public static ProtocolListener ForConnectionHandler<THandler>(string name, Func<HeraldOptions, int> port)
+    public static ProtocolListener ForConnectionHandler<THandler>(string name, Func<HeraldOptions, int> port, int receiveBytes = 0)
         where THandler : ConnectionHandler =>
-        new(name, port, listen => listen.UseConnectionHandler<THandler>());
+        new(name, port, listen => listen.UseConnectionHandler<THandler>(), receiveBytes);
 
     /// <summary>
     /// The HTTP endpoints mapped on the application. HTTP/1.1 only: without TLS, clients cannot negotiate HTTP/2, and

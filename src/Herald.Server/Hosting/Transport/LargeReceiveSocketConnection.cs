@@ -1,0 +1,211 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Herald.Server.Hosting.Transport;
+
+/// <summary>
+/// One accepted socket as a Kestrel <see cref="ConnectionContext"/>, with the same contract as Kestrel's socket
+/// transport: a receive loop fills <see cref="ConnectionContext.Transport"/>'s input (FIN completes it, a reset
+/// fails it with <see cref="ConnectionResetException"/>, an abort with the abort's reason) and a send loop drains its
+/// output; when either ends the socket is shut down and closed once. The difference is the receive size: each call
+/// reads up to a whole input segment of <c>receiveBytes</c> (rented from the shared array pool), with no peek
+/// before it, so a megabyte request takes a handful of system calls and pipe flushes rather than several hundred.
+/// The input pipe stops the receive loop at <see cref="MaxBufferedInputBytes"/> unread bytes, as Kestrel's
+/// <c>MaxReadBufferSize</c> does, so TCP pushes back on a client the handler cannot keep up with.
+/// Lifetime: <see cref="Start"/> after accept, <see cref="DisposeAsync"/> (by Kestrel, once the handler has
+/// returned) waits for both loops. Thread-safe as Kestrel's connections are: <see cref="Abort"/> from any thread.
+/// </summary>
+internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature,
+    IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature
+{
+    /// <summary>Kestrel's default <c>MaxReadBufferSize</c>; the Kafka front end sizes its large-frame path by it.</summary>
+    private const long MaxBufferedInputBytes = 1024 * 1024;
+
+    private const long MaxBufferedOutputBytes = 1024 * 1024;
+
+    private static long s_lastId;
+
+    private readonly int _receiveBytes;
+    private readonly PipeWriter _received;
+    private readonly PipeReader _toSend;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly Lock _shutdownLock = new();
+    private bool _socketDisposed;
+    private Exception? _shutdownReason;
+    private Task _loops = Task.CompletedTask;
+
+    public LargeReceiveSocketConnection(Socket socket, int receiveBytes, bool inlineScheduling)
+    {
+        Socket = socket;
+        _receiveBytes = receiveBytes;
+        LocalEndPoint = socket.LocalEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
+        ConnectionId = $"L{Interlocked.Increment(ref s_lastId):X8}";
+        ConnectionClosed = _closed.Token;
+        // The reader of the input is the handler and the reader of the output is the send loop: inline, each runs on
+        // the thread that flushed to it (the receive loop's, the handler's) instead of being queued to the thread pool.
+        var readers = inlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
+        var input = new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedInputBytes,
+            resumeWriterThreshold: MaxBufferedInputBytes / 2, minimumSegmentSize: receiveBytes, useSynchronizationContext: false));
+        var output = new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedOutputBytes,
+            resumeWriterThreshold: MaxBufferedOutputBytes / 2, useSynchronizationContext: false));
+        _received = input.Writer;
+        _toSend = output.Reader;
+        Transport = new DuplexPipe(input.Reader, output.Writer);
+        Features.Set<IConnectionIdFeature>(this);
+        Features.Set<IConnectionTransportFeature>(this);
+        Features.Set<IConnectionItemsFeature>(this);
+        Features.Set<IConnectionLifetimeFeature>(this);
+        Features.Set<IConnectionEndPointFeature>(this);
+        Features.Set<IConnectionSocketFeature>(this);
+    }
+
+    public Socket Socket { get; }
+
+    public override string ConnectionId { get; set; }
+
+    public override IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public override IDictionary<object, object?> Items { get; set; } = new ConnectionItems();
+
+    public override IDuplexPipe Transport { get; set; }
+
+    public void Start() => _loops = Task.WhenAll(ReceiveLoopAsync(), SendLoopAsync());
+
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        Shutdown(abortReason);
+        _toSend.CancelPendingRead(); // ends the send loop, which is waiting for output
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await Transport.Input.CompleteAsync();
+        await Transport.Output.CompleteAsync();
+        await _loops;
+        // _closed is not disposed: its cancel may still be queued, and a source without a timer holds nothing.
+        await base.DisposeAsync();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var buffer = _received.GetMemory(_receiveBytes);
+                var received = await Socket.ReceiveAsync(buffer, SocketFlags.None);
+                if (received == 0)
+                {
+                    break; // FIN
+                }
+                _received.Advance(received);
+                var flushed = await _received.FlushAsync();
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    break; // the handler stopped reading, or the send loop ended
+                }
+            }
+        }
+        catch (SocketException e) when (IsReset(e.SocketErrorCode))
+        {
+            error = new ConnectionResetException(e.Message, e);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            error = e; // the socket was closed under the receive: _shutdownReason says why
+        }
+        finally
+        {
+            await _received.CompleteAsync(Volatile.Read(ref _shutdownReason) ?? error);
+            // Off this thread: handlers registered on the token run when it fires.
+            ThreadPool.UnsafeQueueUserWorkItem(static closed => closed.Cancel(), _closed, preferLocal: false);
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? shutdownReason = null;
+        Exception? unexpected = null;
+        try
+        {
+            while (true)
+            {
+                var result = await _toSend.ReadAsync();
+                if (result.IsCanceled)
+                {
+                    break; // aborted
+                }
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
+                {
+                    if (!segment.IsEmpty)
+                    {
+                        await Socket.SendAsync(segment, SocketFlags.None);
+                    }
+                }
+                _toSend.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (SocketException e) when (IsReset(e.SocketErrorCode))
+        {
+            shutdownReason = new ConnectionResetException(e.Message, e);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            shutdownReason = e; // closed by an abort, which set the reason first
+        }
+        catch (Exception e)
+        {
+            shutdownReason = unexpected = e;
+        }
+        finally
+        {
+            Shutdown(shutdownReason);
+            await _toSend.CompleteAsync(unexpected);
+            _received.CancelPendingFlush(); // a receive loop held back by a full input pipe must see the end too
+        }
+    }
+
+    /// <summary>Shuts the socket down and closes it, once; the first reason is the one the input fails with.</summary>
+    private void Shutdown(Exception? reason)
+    {
+        lock (_shutdownLock)
+        {
+            if (_socketDisposed)
+            {
+                return;
+            }
+            _socketDisposed = true;
+            Volatile.Write(ref _shutdownReason, reason ?? new ConnectionAbortedException("The connection's send loop completed."));
+            try
+            {
+                Socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // Already reset by the peer: closing is all that is left.
+            }
+            Socket.Dispose();
+        }
+    }
+
+    private static bool IsReset(SocketError error) =>
+        error is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted;
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}
