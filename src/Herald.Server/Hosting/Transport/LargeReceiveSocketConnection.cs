@@ -12,8 +12,9 @@ namespace Herald.Server.Hosting.Transport;
 /// transport: a receive loop fills <see cref="ConnectionContext.Transport"/>'s input (FIN completes it, a reset
 /// fails it with <see cref="ConnectionResetException"/>, an abort with the abort's reason) and a send loop drains its
 /// output; when either ends the socket is shut down and closed once. The difference is the receive size: each call
-/// reads up to a whole input segment of <c>receiveBytes</c> (rented from the shared array pool), with no peek
-/// before it, so a megabyte request takes a handful of system calls and pipe flushes rather than several hundred.
+/// reads up to a whole input segment of <c>receiveBytes</c> (rented from the shared array pool), so a megabyte
+/// request takes a handful of system calls and pipe flushes rather than several hundred. Only once a receive has
+/// drained the socket does the next wait for data with a zero-byte receive, so idle connections hold no buffer.
 /// The input pipe stops the receive loop at <see cref="MaxBufferedInputBytes"/> unread bytes, as Kestrel's
 /// <c>MaxReadBufferSize</c> does, so TCP pushes back on a client the handler cannot keep up with.
 /// Lifetime: <see cref="Start"/> after accept, <see cref="DisposeAsync"/> (by Kestrel, once the handler has
@@ -96,14 +97,22 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
         Exception? error = null;
         try
         {
+            var drained = true;
             while (true)
             {
+                if (drained)
+                {
+                    // The socket had no more to give: wait for data without a buffer, so an idle connection holds
+                    // none (a receive segment is 128 KiB, and a node may have thousands of idle clients).
+                    await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                }
                 var buffer = _received.GetMemory(_receiveBytes);
                 var received = await Socket.ReceiveAsync(buffer, SocketFlags.None);
                 if (received == 0)
                 {
                     break; // FIN
                 }
+                drained = received < buffer.Length;
                 _received.Advance(received);
                 var flushed = await _received.FlushAsync();
                 if (flushed.IsCompleted || flushed.IsCanceled)
