@@ -1,4 +1,5 @@
 using System.Net;
+using Herald.Broker.Queues;
 using Herald.Broker.Resources;
 using Herald.Storage.Log;
 
@@ -95,6 +96,13 @@ public sealed class HeraldOptions
     /// </summary>
     public long DiskFreeLimitBytes { get; set; } = 50_000_000;
 
+    /// <summary>
+    /// Bytes of ready AMQP message bodies the node's queues hold in memory (RabbitMQ pages classic queues to disk in
+    /// the same spirit); beyond it durable queues keep only a small slot per message and read it back from their log
+    /// near the head. Default <see cref="ReadyMemoryBudget.DefaultLimitBytes"/>.
+    /// </summary>
+    public long QueueMemoryBudgetBytes { get; set; } = ReadyMemoryBudget.DefaultLimitBytes;
+
     /// <summary>Console log format. Default <see cref="HeraldLogFormat.Text"/>.</summary>
     public HeraldLogFormat LogFormat { get; set; } = HeraldLogFormat.Text;
 
@@ -178,6 +186,11 @@ public sealed class HeraldOptions
         if (DiskFreeLimitBytes < 0)
         {
             problems.Add($"{nameof(DiskFreeLimitBytes)} must not be negative, not {DiskFreeLimitBytes}");
+        }
+
+        if (QueueMemoryBudgetBytes < 0)
+        {
+            problems.Add($"{nameof(QueueMemoryBudgetBytes)} must not be negative, not {QueueMemoryBudgetBytes}");
         }
 
         if (!Enum.IsDefined(LogFormat))

@@ -28,6 +28,7 @@ public sealed class HeraldCommandLineTests : IDisposable
         Assert.Equal(HeraldLogFormat.Text, options.LogFormat);
         Assert.Equal(MemoryHighWatermark.Relative(0.4), options.MemoryHighWatermark);
         Assert.Equal(50_000_000, options.DiskFreeLimitBytes);
+        Assert.Equal(16L << 20, options.QueueMemoryBudgetBytes);
     }
 
     [Theory]
@@ -53,6 +54,15 @@ public sealed class HeraldCommandLineTests : IDisposable
     public void Disk_free_limit_is_a_size(string value, long bytes)
     {
         Assert.Equal(bytes, Parse([$"--disk-free-limit={value}"]).DiskFreeLimitBytes);
+    }
+
+    [Theory]
+    [InlineData("8MiB", 8L << 20)]
+    [InlineData("64MB", 64_000_000L)]
+    [InlineData("0", 0L)]
+    public void Queue_memory_budget_is_a_size(string value, long bytes)
+    {
+        Assert.Equal(bytes, Parse([$"--queue-memory-budget={value}"]).QueueMemoryBudgetBytes);
     }
 
     [Fact]
@@ -117,6 +127,7 @@ public sealed class HeraldCommandLineTests : IDisposable
     [InlineData(new[] { "--memory-high-watermark", "40%" }, "expected a fraction of RAM such as 0.4, or a size")]
     [InlineData(new[] { "--memory-high-watermark", "-0.4" }, "invalid value '-0.4' for --memory-high-watermark")]
     [InlineData(new[] { "--disk-free-limit", "50XB" }, "invalid value '50XB' for --disk-free-limit")]
+    [InlineData(new[] { "--queue-memory-budget", "lots" }, "invalid value 'lots' for --queue-memory-budget")]
     [InlineData(new[] { "--disk-free-limit", "99999999999TB" }, "invalid value '99999999999TB' for --disk-free-limit")]
     [InlineData(new[] { "--datadir", "x" }, "unknown option '--datadir'")]
     [InlineData(new[] { "-h2" }, "unexpected argument '-h2'")]

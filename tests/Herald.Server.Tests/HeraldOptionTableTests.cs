@@ -54,6 +54,7 @@ public sealed partial class HeraldOptionTableTests
             LogFormat = HeraldLogFormat.Json,
             MemoryHighWatermark = MemoryHighWatermark.Absolute(2L << 30),
             DiskFreeLimitBytes = 1_000_000_000,
+            QueueMemoryBudgetBytes = 1L << 30,
         };
         Assert.NotEqual(option.Default(defaults), option.Default(parsed));
 

@@ -84,7 +84,7 @@ public sealed partial class Queue
                         continue; // another level's message, or one of this level still in memory
                     }
                     var message = MessageRecordCodec.Decode(record, header.BaseTimestamp + record.TimestampDelta);
-                    slot.Entry = new QueueEntry(this, id, message, level, slot.ExpiresAtMilliseconds);
+                    slot.Entry = new QueueEntry(this, id, message, level, ready.FreshExpiryAt(next));
                     _host.ReadyMemory.Add(slot.BodySize);
                 }
                 bytes = bytes[(int)header.TotalSize..];

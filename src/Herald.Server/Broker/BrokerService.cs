@@ -38,6 +38,8 @@ internal sealed class BrokerService(StorageService storage, HeraldOptions option
             OffsetsRetention = options.OffsetsRetention,
         };
         var broker = new Herald.Broker.Broker(storage.Engine, TimeProvider.System, loggerFactory, topics, groups);
+        // Before StartAsync: recovering queues decodes only the messages that fit the budget.
+        broker.VirtualHosts.ReadyMemory.LimitBytes = options.QueueMemoryBudgetBytes;
         // Persisted state (topics and their logs) is loaded before any listener accepts a connection.
         await broker.StartAsync(cancellationToken);
         var resources = new ResourceMonitor(alarms, options.DataDirectory, options.MemoryHighWatermark, options.DiskFreeLimitBytes,

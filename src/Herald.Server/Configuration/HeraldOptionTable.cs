@@ -76,6 +76,9 @@ internal static class HeraldOptionTable
         new("--disk-free-limit", "HERALD_DISK_FREE_LIMIT", "diskFreeLimit", "size",
             "Free space on the data directory's filesystem below which AMQP publishers are blocked (RabbitMQ's disk_free_limit): 50MB, 1GB, 2GiB or bytes.",
             o => ByteSize.Format(o.DiskFreeLimitBytes), SetDiskFreeLimit),
+        new("--queue-memory-budget", "HERALD_QUEUE_MEMORY_BUDGET", "queueMemoryBudget", "size",
+            "Bytes of ready AMQP message bodies held in memory across all queues; beyond it durable queues keep new messages on disk only and read them back near the head: 16MiB, 64MB or bytes.",
+            o => ByteSize.Format(o.QueueMemoryBudgetBytes), SetQueueMemoryBudget),
         Choice("--log-format", "HERALD_LOG_FORMAT", "logFormat",
             "Console log format: a line of text per event, or a JSON object per line.",
             o => o.LogFormat, (o, v) => o.LogFormat = v),
@@ -147,6 +150,17 @@ internal static class HeraldOptionTable
         }
 
         options.DiskFreeLimitBytes = bytes;
+        return null;
+    }
+
+    private static string? SetQueueMemoryBudget(HeraldOptions options, string value)
+    {
+        if (!ByteSize.TryParse(value, out var bytes))
+        {
+            return "a size such as 16MiB, 64MB or a number of bytes";
+        }
+
+        options.QueueMemoryBudgetBytes = bytes;
         return null;
     }
 
