@@ -73,12 +73,12 @@ internal static class HeraldOptionTable
         new("--memory-high-watermark", "HERALD_MEMORY_HIGH_WATERMARK", "memoryHighWatermark", "fraction|size",
             "Memory use above which AMQP publishers are blocked (RabbitMQ's vm_memory_high_watermark): a fraction of RAM such as 0.4, or a size such as 2GB or 512MiB.",
             o => o.MemoryHighWatermark.ToString(), SetMemoryHighWatermark),
-        new("--disk-free-limit", "HERALD_DISK_FREE_LIMIT", "diskFreeLimit", "size",
+        Size("--disk-free-limit", "HERALD_DISK_FREE_LIMIT", "diskFreeLimit",
             "Free space on the data directory's filesystem below which AMQP publishers are blocked (RabbitMQ's disk_free_limit): 50MB, 1GB, 2GiB or bytes.",
-            o => ByteSize.Format(o.DiskFreeLimitBytes), SetDiskFreeLimit),
-        new("--queue-memory-budget", "HERALD_QUEUE_MEMORY_BUDGET", "queueMemoryBudget", "size",
+            o => o.DiskFreeLimitBytes, (o, v) => o.DiskFreeLimitBytes = v),
+        Size("--queue-memory-budget", "HERALD_QUEUE_MEMORY_BUDGET", "queueMemoryBudget",
             "Bytes of ready AMQP message bodies held in memory across all queues; beyond it durable queues keep new messages on disk only and read them back near the head: 16MiB, 64MB or bytes.",
-            o => ByteSize.Format(o.QueueMemoryBudgetBytes), SetQueueMemoryBudget),
+            o => o.QueueMemoryBudgetBytes, (o, v) => o.QueueMemoryBudgetBytes = v),
         Choice("--log-format", "HERALD_LOG_FORMAT", "logFormat",
             "Console log format: a line of text per event, or a JSON object per line.",
             o => o.LogFormat, (o, v) => o.LogFormat = v),
@@ -142,27 +142,20 @@ internal static class HeraldOptionTable
         return null;
     }
 
-    private static string? SetDiskFreeLimit(HeraldOptions options, string value)
-    {
-        if (!ByteSize.TryParse(value, out var bytes))
+    /// <summary>A byte size: a number of bytes or one with a kB/MB/GB (1000) or KiB/MiB/GiB (1024) suffix.</summary>
+    private static OptionDefinition Size(
+        string flag, string environmentVariable, string configKey, string help,
+        Func<HeraldOptions, long> get, Action<HeraldOptions, long> set) =>
+        new(flag, environmentVariable, configKey, "size", help, o => ByteSize.Format(get(o)), (o, value) =>
         {
-            return "a size such as 50MB, 1GB, 2GiB or a number of bytes";
-        }
+            if (!ByteSize.TryParse(value, out var bytes))
+            {
+                return "a size such as 50MB, 16MiB, 2GiB or a number of bytes";
+            }
 
-        options.DiskFreeLimitBytes = bytes;
-        return null;
-    }
-
-    private static string? SetQueueMemoryBudget(HeraldOptions options, string value)
-    {
-        if (!ByteSize.TryParse(value, out var bytes))
-        {
-            return "a size such as 16MiB, 64MB or a number of bytes";
-        }
-
-        options.QueueMemoryBudgetBytes = bytes;
-        return null;
-    }
+            set(o, bytes);
+            return null;
+        });
 
     private static OptionDefinition Port(
         string flag, string environmentVariable, string configKey, string help,
