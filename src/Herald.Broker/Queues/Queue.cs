@@ -23,7 +23,7 @@ public enum EnqueueOutcome
 /// a one-record batch to its own log (the id of a message is its offset) and keeps the settled ids in a
 /// <see cref="QueueAckLog"/>; a non-durable queue keeps messages in memory only, since nothing of it survives a
 /// restart. Ready messages are indexed in memory per priority level; while the node's ready messages fit its
-/// memory budget they are held whole, beyond it a durable queue keeps only a 32-byte slot (id, expiry, size) and reads
+/// memory budget they are held whole, beyond it a durable queue keeps only a 24-byte slot (id, size; see ReadyLevel) and reads
 /// the message back from its log near the head (<c>Queue.Paging.cs</c>). Delivered ones are held by the
 /// <see cref="DeliverySession"/> that received them until settled or returned.
 ///

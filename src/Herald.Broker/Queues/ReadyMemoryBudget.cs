@@ -10,7 +10,7 @@ public sealed class ReadyMemoryBudget
 {
     /// <summary>
     /// 16 MiB: thousands of messages at hand for consumers (a page-in reads 128 KiB at a time anyway), while a queue
-    /// of millions costs only its 32-byte slots: 1,000,000 × 1 KiB queued is about 32 MiB of slots plus this.
+    /// of millions costs only its 24-byte slots: 1,000,000 × 1 KiB queued is about 24 MiB of slots plus this.
     /// </summary>
     public const long DefaultLimitBytes = 16L * 1024 * 1024;
 
