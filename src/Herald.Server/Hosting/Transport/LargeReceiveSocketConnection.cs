@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -38,6 +40,7 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
     private bool _socketDisposed;
     private Exception? _shutdownReason;
     private Task _loops = Task.CompletedTask;
+    private readonly List<ArraySegment<byte>> _gathered = [];
 
     public LargeReceiveSocketConnection(Socket socket, int receiveBytes, bool inlineScheduling)
     {
@@ -151,12 +154,16 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
                     break; // aborted
                 }
                 var buffer = result.Buffer;
-                foreach (var segment in buffer)
+                if (buffer.IsSingleSegment)
                 {
-                    if (!segment.IsEmpty)
-                    {
-                        await Socket.SendAsync(segment, SocketFlags.None);
-                    }
+                    await Socket.SendAsync(buffer.First, SocketFlags.None);
+                }
+                else
+                {
+                    // One gathering send for the whole read: a large fetch response spans many pipe segments, and a
+                    // send call per segment would cost a system call each.
+                    await Socket.SendAsync(Gather(buffer), SocketFlags.None);
+                    _gathered.Clear();
                 }
                 _toSend.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
@@ -183,6 +190,21 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
             await _toSend.CompleteAsync(unexpected);
             _received.CancelPendingFlush(); // a receive loop held back by a full input pipe must see the end too
         }
+    }
+
+    /// <summary>The segments of <paramref name="buffer"/> as array segments (pipe memory is array-backed); send loop only.</summary>
+    private List<ArraySegment<byte>> Gather(in ReadOnlySequence<byte> buffer)
+    {
+        foreach (var segment in buffer)
+        {
+            if (!segment.IsEmpty)
+            {
+                _gathered.Add(MemoryMarshal.TryGetArray(segment, out var array)
+                    ? array
+                    : throw new InvalidOperationException("Pipe memory is not array-backed."));
+            }
+        }
+        return _gathered;
     }
 
     /// <summary>Shuts the socket down and closes it, once; the first reason is the one the input fails with.</summary>
