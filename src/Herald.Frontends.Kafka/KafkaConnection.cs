@@ -14,8 +14,10 @@ namespace Herald.Frontends.Kafka;
 /// One client connection: two loops (STYLE.md "Two loops per connection").
 /// <list type="bullet">
 /// <item>The read loop splits the input into frames (<see cref="KafkaFrameReader"/>, bounded by
-/// <see cref="KafkaFrontendOptions.MaxRequestBytes"/>), copies each into a pooled buffer, parses it and runs its
-/// handler, one request at a time in arrival order, then queues the reply.</item>
+/// <see cref="KafkaFrontendOptions.MaxRequestBytes"/>), parses each and runs its handler, one request at a time in
+/// arrival order, then queues the reply. A frame that lies in one input segment is parsed where it lies and the
+/// input is advanced past it once its handler is done; one split across segments is copied into a pooled buffer
+/// first.</item>
 /// <item>The write loop takes replies in the same order, waits for those still pending (a produce awaiting
 /// durability, a long-polling fetch), encodes each once (size first, then one span) and flushes when it runs out of
 /// ready replies.</item>
@@ -44,7 +46,9 @@ internal sealed class KafkaConnection : IDisposable
     private readonly ConnectionContext _connection;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
-    private readonly List<(byte[] Buffer, int Length)> _frames = [];
+    private readonly IKafkaWholeFrameFeature? _wholeFrames;
+    /// <summary>The frames of one input read: in place, or copied into <c>Rented</c> (returned once handled).</summary>
+    private readonly List<(ReadOnlyMemory<byte> Frame, byte[]? Rented)> _frames = [];
     private byte[]? _largeFrame;
     private int _largeFrameLength;
     private int _largeFrameFilled;
@@ -56,6 +60,7 @@ internal sealed class KafkaConnection : IDisposable
         Options = options;
         Apis = apis;
         _logger = logger;
+        _wholeFrames = connection.Features.Get<IKafkaWholeFrameFeature>();
         AdvertisedEndpoint = ResolveAdvertisedEndpoint(connection.LocalEndPoint as IPEndPoint, options);
         ClientHost = FormatClientHost(connection.RemoteEndPoint);
         // Taken once: pending replies may still look at it after the source is disposed (it is cancelled first).
@@ -106,7 +111,7 @@ internal sealed class KafkaConnection : IDisposable
         finally
         {
             queue.Writer.TryComplete();
-            ReturnFrames();
+            ReturnLargeFrame();
             // Pending long polls answer at once with what they have, so the write loop can finish.
             await _closing.CancelAsync();
         }
@@ -125,43 +130,32 @@ internal sealed class KafkaConnection : IDisposable
         {
             var result = await input.ReadAsync(stop.Token);
             var buffer = result.Buffer;
-            bool framed;
             try
             {
-                framed = TakeFrames(ref buffer);
-            }
-            finally
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-            }
-            if (!framed)
-            {
-                return;
-            }
-            for (var i = 0; i < _frames.Count; i++)
-            {
-                var (frame, length) = _frames[i];
-                _frames[i] = default;
-                InFlightRequest? request;
-                try
-                {
-                    request = await HandleFrameAsync(frame, length);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(frame);
-                }
-                if (request is not { } queued)
-                {
-                    continue;
-                }
-                await queue.WriteAsync(queued, stop.Token);
-                if (queued.Reply.Kind == KafkaReplyKind.Close)
+                if (!TakeFrames(ref buffer))
                 {
                     return;
                 }
+                for (var i = 0; i < _frames.Count; i++)
+                {
+                    var request = await HandleFrameAsync(_frames[i].Frame);
+                    if (request is not { } queued)
+                    {
+                        continue;
+                    }
+                    await queue.WriteAsync(queued, stop.Token);
+                    if (queued.Reply.Kind == KafkaReplyKind.Close)
+                    {
+                        return;
+                    }
+                }
             }
-            _frames.Clear();
+            finally
+            {
+                // Only now: frames parsed in place lie in the input until their handlers are done with them.
+                ReturnFrames();
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
             if (result.IsCompleted)
             {
                 return;
@@ -170,9 +164,10 @@ internal sealed class KafkaConnection : IDisposable
     }
 
     /// <summary>
-    /// Moves every complete frame out of <paramref name="buffer"/> into pooled buffers (<see cref="_frames"/>), so
-    /// the pipe can be advanced before any handler runs. Returns false when the connection must close (a size
-    /// prefix out of range).
+    /// Slices every complete frame off <paramref name="buffer"/> into <see cref="_frames"/>: in place when it lies in
+    /// one segment, else copied into a pooled buffer. A large frame still arriving is assembled in a buffer of its
+    /// own (<see cref="_largeFrame"/>), unless the transport delivers it whole (<see cref="IKafkaWholeFrameFeature"/>)
+    /// and none of its body is here yet. Returns false when the connection must close (a size prefix out of range).
     /// </summary>
     private bool TakeFrames(ref ReadOnlySequence<byte> buffer)
     {
@@ -188,7 +183,7 @@ internal sealed class KafkaConnection : IDisposable
                 {
                     return true;
                 }
-                _frames.Add((_largeFrame, _largeFrameLength));
+                _frames.Add((_largeFrame.AsMemory(0, _largeFrameLength), _largeFrame));
                 _largeFrame = null;
                 continue;
             }
@@ -197,9 +192,9 @@ internal sealed class KafkaConnection : IDisposable
             {
                 if (!KafkaFrameReader.TryReadFrame(ref buffer, Options.MaxRequestBytes, out frame))
                 {
-                    if (TryPeekSize(buffer, out var size) && size >= LargeFrameBytes)
+                    if (TryPeekSize(buffer, out var size) && size >= LargeFrameBytes && !ArrivesWhole(buffer, size))
                     {
-                        // Rented buffer returned by ReadLoopAsync after the request is handled, or by ReturnFrames.
+                        // Rented buffer returned by ReadLoopAsync after the request is handled, or by ReturnLargeFrame.
                         _largeFrame = ArrayPool<byte>.Shared.Rent(size);
                         _largeFrameLength = size;
                         _largeFrameFilled = 0;
@@ -215,12 +210,22 @@ internal sealed class KafkaConnection : IDisposable
                 buffer = buffer.Slice(buffer.End);
                 return false;
             }
-            // Rented here; returned by ReadLoopAsync once the handler's synchronous part is done.
+            if (frame.IsSingleSegment)
+            {
+                _frames.Add((frame.First, null));
+                continue;
+            }
+            // Rented here; returned by ReadLoopAsync once the handler is done.
             var copy = ArrayPool<byte>.Shared.Rent((int)frame.Length);
             frame.CopyTo(copy);
-            _frames.Add((copy, (int)frame.Length));
+            _frames.Add((copy.AsMemory(0, (int)frame.Length), copy));
         }
     }
+
+    /// <summary>Whether the transport will hand over this frame's body in one piece: only its size prefix is here.</summary>
+    private bool ArrivesWhole(in ReadOnlySequence<byte> buffer, int size) =>
+        _wholeFrames is { } whole && buffer.Length == KafkaFrameReader.SizePrefixBytes
+        && size >= whole.MinWholeBodyBytes && size <= whole.MaxWholeBodyBytes;
 
     private static bool TryPeekSize(ReadOnlySequence<byte> buffer, out int size)
     {
@@ -239,14 +244,14 @@ internal sealed class KafkaConnection : IDisposable
     /// Parses one frame and runs its handler. Returns the reply to queue, null for no reply (acks=0), or a close
     /// reply for requests Kafka answers by closing the connection.
     /// </summary>
-    private async ValueTask<InFlightRequest?> HandleFrameAsync(byte[] frame, int length)
+    private async ValueTask<InFlightRequest?> HandleFrameAsync(ReadOnlyMemory<byte> frame)
     {
         KafkaApiHandler? handler;
         RequestHeader header;
         IKafkaMessage request;
         try
         {
-            if (!TryParse(frame, length, out handler, out header, out request, out var early))
+            if (!TryParse(frame, out handler, out header, out request, out var early))
             {
                 return early;
             }
@@ -277,15 +282,15 @@ internal sealed class KafkaConnection : IDisposable
         return new InFlightRequest(header.CorrelationId, ApiMessageTypes.Get(handler.ApiKey), header.RequestApiVersion, reply);
     }
 
-    private bool TryParse(byte[] frame, int length, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KafkaApiHandler? handler,
+    private bool TryParse(ReadOnlyMemory<byte> frame, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KafkaApiHandler? handler,
         out RequestHeader header, out IKafkaMessage request, out InFlightRequest? early)
     {
-        var reader = new KafkaReader(new ReadOnlyMemory<byte>(frame, 0, length));
+        var reader = new KafkaReader(frame);
         header = null!;
         request = null!;
-        if (length < 4)
+        if (frame.Length < 4)
         {
-            throw new KafkaProtocolException($"A request of {length} bytes has no header.");
+            throw new KafkaProtocolException($"A request of {frame.Length} bytes has no header.");
         }
         var apiKey = reader.PeekInt16(0);
         var apiVersion = reader.PeekInt16(2);
@@ -422,16 +427,21 @@ internal sealed class KafkaConnection : IDisposable
         }
     }
 
+    /// <summary>Returns the copied frames of the last read (the large frame being assembled stays).</summary>
     private void ReturnFrames()
     {
-        foreach (var (frame, _) in _frames)
+        foreach (var (_, rented) in _frames)
         {
-            if (frame is not null)
+            if (rented is not null)
             {
-                ArrayPool<byte>.Shared.Return(frame);
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
         _frames.Clear();
+    }
+
+    private void ReturnLargeFrame()
+    {
         if (_largeFrame is not null)
         {
             ArrayPool<byte>.Shared.Return(_largeFrame);

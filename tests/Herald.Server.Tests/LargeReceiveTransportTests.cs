@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Herald.Server.Hosting;
@@ -42,6 +44,46 @@ public sealed class LargeReceiveTransportTests : IDisposable
         Assert.Equal(sent, echoed);
         Assert.True(handler.LargestSegment > 4096, $"largest input segment {handler.LargestSegment} bytes");
         Assert.True(handler.LargestSegment <= ReceiveBytes, $"largest input segment {handler.LargestSegment} bytes");
+    }
+
+    [Fact]
+    public async Task With_Kafka_framing_each_large_frame_after_the_first_reaches_the_handler_in_one_segment()
+    {
+        const int Frames = 6;
+        const int BodyBytes = 300_000;
+        var handler = new FrameRecordingHandler();
+        ProtocolListener[] listeners =
+        [
+            new("resp", o => o.RespPort, listen => listen.Run(handler.OnConnectedAsync), ReceiveBytes, KafkaFrames: true),
+        ];
+        await using var herald = await HeraldHost.StartAsync(_options, listeners, HeraldHostMode.Embedded, CancellationToken.None);
+        using var client = await ConnectAsync(herald);
+        var sent = new List<byte[]>();
+        var random = new Random(11);
+        using (var stream = new MemoryStream())
+        {
+            for (var i = 0; i < Frames; i++)
+            {
+                var body = new byte[BodyBytes + i];
+                random.NextBytes(body);
+                sent.Add(body);
+                stream.Write([(byte)(body.Length >> 24), (byte)(body.Length >> 16), (byte)(body.Length >> 8), (byte)body.Length]);
+                stream.Write(body);
+            }
+            await client.GetStream().WriteAsync(stream.ToArray());
+        }
+
+        var received = await handler.Received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Frames, received.Count);
+        for (var i = 0; i < Frames; i++)
+        {
+            Assert.Equal(sent[i], received[i].Body);
+            if (i > 0)
+            {
+                Assert.True(received[i].OneSegment, $"frame {i} spans input segments");
+            }
+        }
     }
 
     [Fact]
@@ -111,6 +153,46 @@ public sealed class LargeReceiveTransportTests : IDisposable
         var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, Assert.IsType<int>(herald.RespPort));
         return client;
+    }
+
+    /// <summary>
+    /// Reads size-prefixed frames (Kafka's framing) until six have arrived, noting for each whether its body lay in
+    /// one input segment.
+    /// </summary>
+    private sealed class FrameRecordingHandler
+    {
+        public TaskCompletionSource<List<(byte[] Body, bool OneSegment)>> Received { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task OnConnectedAsync(ConnectionContext connection)
+        {
+            var input = connection.Transport.Input;
+            var frames = new List<(byte[] Body, bool OneSegment)>();
+            while (frames.Count < 6)
+            {
+                var read = await input.ReadAsync();
+                var buffer = read.Buffer;
+                while (buffer.Length >= 4)
+                {
+                    var prefix = new byte[4];
+                    buffer.Slice(0, 4).CopyTo(prefix);
+                    var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+                    if (buffer.Length < 4 + size)
+                    {
+                        break;
+                    }
+                    var body = buffer.Slice(4, size);
+                    frames.Add((body.ToArray(), body.IsSingleSegment));
+                    buffer = buffer.Slice(body.End);
+                }
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+            }
+            Received.TrySetResult(frames);
+        }
     }
 
     /// <summary>

@@ -86,8 +86,8 @@ internal sealed class ProduceHandler() : KafkaApiHandler<ProduceRequest>(ApiKey.
         {
             return Fail(response, ErrorCode.UnsupportedCompressionType, "zstd needs Produce v7 or later.");
         }
-        // The request owns this frame buffer (a pooled copy of the socket bytes), so writing into it is safe: the
-        // log assigns offsets in place and stores exactly these bytes.
+        // The request owns its frame's bytes (in the connection's input until the handler is done, or a pooled copy),
+        // so writing into them is safe: the log assigns offsets in place and stores exactly these bytes.
         var result = partition.Append(MemoryMarshal.AsMemory(bytes).Span);
         if (result.Error != TopicError.None)
         {

@@ -156,7 +156,7 @@ internal static class HeraldHost
             foreach (var listener in listeners)
             {
                 var endpoint = listener.ReceiveBytes > 0
-                    ? new LargeReceiveEndPoint(options.BindAddress, listener.Port(options), listener.ReceiveBytes)
+                    ? new LargeReceiveEndPoint(options.BindAddress, listener.Port(options), listener.ReceiveBytes, listener.KafkaFrames)
                     : new IPEndPoint(options.BindAddress, listener.Port(options));
                 kestrel.Listen(endpoint, listen =>
                 {

@@ -20,7 +20,7 @@ internal static class HeraldListeners
     public static IReadOnlyList<ProtocolListener> All { get; } =
     [
         ProtocolListener.Http("http", o => o.HttpPort),
-        ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort, KafkaReceiveBytes),
+        ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort, KafkaReceiveBytes, kafkaFrames: true),
         ProtocolListener.ForConnectionHandler<AmqpConnectionHandler>("amqp", o => o.AmqpPort),
         ProtocolListener.ForConnectionHandler<RespConnectionHandler>("resp", o => o.RespPort),
     ];

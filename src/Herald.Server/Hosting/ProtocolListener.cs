@@ -11,12 +11,16 @@ namespace Herald.Server.Hosting;
 /// <see cref="ReceiveBytes"/> above zero serves the listener with <see cref="Transport.LargeReceiveSocketListener"/>,
 /// which reads the socket in pieces of that size, for protocols whose requests are large (Kafka produce batches);
 /// zero keeps Kestrel's socket transport (4 KiB reads, no buffer held while a connection is idle).
+/// <see cref="KafkaFrames"/> makes that transport's receives follow Kafka's frames, so large requests reach the
+/// handler whole (<see cref="Herald.Protocols.Kafka.KafkaFrameBoundaries"/>).
 /// </summary>
-internal sealed record ProtocolListener(string Name, Func<HeraldOptions, int> Port, Action<ListenOptions> Configure, int ReceiveBytes = 0)
+internal sealed record ProtocolListener(string Name, Func<HeraldOptions, int> Port, Action<ListenOptions> Configure,
+    int ReceiveBytes = 0, bool KafkaFrames = false)
 {
-    public static ProtocolListener ForConnectionHandler<THandler>(string name, Func<HeraldOptions, int> port, int receiveBytes = 0)
+    public static ProtocolListener ForConnectionHandler<THandler>(string name, Func<HeraldOptions, int> port,
+        int receiveBytes = 0, bool kafkaFrames = false)
         where THandler : ConnectionHandler =>
-        new(name, port, listen => listen.UseConnectionHandler<THandler>(), receiveBytes);
+        new(name, port, listen => listen.UseConnectionHandler<THandler>(), receiveBytes, kafkaFrames);
 
     /// <summary>
     /// The HTTP endpoints mapped on the application. HTTP/1.1 only: without TLS, clients cannot negotiate HTTP/2, and

@@ -7,8 +7,11 @@ namespace Herald.Server.Hosting.Transport;
 /// Kestrel picks a transport by endpoint alone, so the endpoint carries the choice. It is still an
 /// <see cref="IPEndPoint"/> for everything else (Kestrel's address handling, the ready line).
 /// </summary>
-internal sealed class LargeReceiveEndPoint(IPAddress address, int port, int receiveBytes) : IPEndPoint(address, port)
+internal sealed class LargeReceiveEndPoint(IPAddress address, int port, int receiveBytes, bool kafkaFrames) : IPEndPoint(address, port)
 {
     /// <summary>The most bytes one receive call may read: the size of each input pipe segment.</summary>
     public int ReceiveBytes { get; } = receiveBytes;
+
+    /// <summary>Receives follow Kafka's frames (<see cref="Herald.Protocols.Kafka.KafkaFrameBoundaries"/>).</summary>
+    public bool KafkaFrames { get; } = kafkaFrames;
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Net;
 using System.Net.Sockets;
+using Herald.Protocols.Kafka;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -23,7 +24,8 @@ namespace Herald.Server.Hosting.Transport;
 /// returned) waits for both loops. Thread-safe as Kestrel's connections are: <see cref="Abort"/> from any thread.
 /// </summary>
 internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature,
-    IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature
+    IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature,
+    IKafkaWholeFrameFeature
 {
     /// <summary>Kestrel's default <c>MaxReadBufferSize</c>; the Kafka front end sizes its large-frame path by it.</summary>
     private const long MaxBufferedInputBytes = 1024 * 1024;
@@ -33,6 +35,7 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
     private static long s_lastId;
 
     private readonly int _receiveBytes;
+    private readonly KafkaFrameBoundaries? _frames;
     private readonly PipeWriter _received;
     private readonly PipeReader _toSend;
     private readonly CancellationTokenSource _closed = new();
@@ -42,10 +45,11 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
     private Task _loops = Task.CompletedTask;
     private readonly List<ArraySegment<byte>> _gathered = [];
 
-    public LargeReceiveSocketConnection(Socket socket, int receiveBytes, bool inlineScheduling)
+    public LargeReceiveSocketConnection(Socket socket, int receiveBytes, KafkaFrameBoundaries? frames, bool inlineScheduling)
     {
         Socket = socket;
         _receiveBytes = receiveBytes;
+        _frames = frames;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         ConnectionId = $"L{Interlocked.Increment(ref s_lastId):X8}";
@@ -66,7 +70,15 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
         Features.Set<IConnectionLifetimeFeature>(this);
         Features.Set<IConnectionEndPointFeature>(this);
         Features.Set<IConnectionSocketFeature>(this);
+        if (frames is not null)
+        {
+            Features.Set<IKafkaWholeFrameFeature>(this);
+        }
     }
+
+    public int MinWholeBodyBytes => _frames?.MinWholeBodyBytes ?? 0;
+
+    public int MaxWholeBodyBytes => _frames?.MaxWholeBodyBytes ?? -1;
 
     public Socket Socket { get; }
 
@@ -109,12 +121,18 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
                     // none (a receive segment is 128 KiB, and a node may have thousands of idle clients).
                     await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
                 }
-                var buffer = _received.GetMemory(_receiveBytes);
-                var received = await Socket.ReceiveAsync(buffer, SocketFlags.None);
+                var wholeBody = false;
+                var bodyBytes = 0;
+                var size = _frames?.NextReceiveBytes(_receiveBytes, out wholeBody, out bodyBytes) ?? _receiveBytes;
+                var buffer = _received.GetMemory(size)[..size];
+                var received = wholeBody
+                    ? await ReceiveAtLeastAsync(buffer, bodyBytes)
+                    : await Socket.ReceiveAsync(buffer, SocketFlags.None);
                 if (received == 0)
                 {
                     break; // FIN
                 }
+                _frames?.Observe(buffer.Span[..received]);
                 drained = received < buffer.Length;
                 _received.Advance(received);
                 var flushed = await _received.FlushAsync();
@@ -138,6 +156,26 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
             // Off this thread: handlers registered on the token run when it fires.
             ThreadPool.UnsafeQueueUserWorkItem(static closed => closed.Cancel(), _closed, preferLocal: false);
         }
+    }
+
+    /// <summary>
+    /// Receives into <paramref name="buffer"/> until at least <paramref name="atLeast"/> bytes are in; returns the
+    /// count, or 0 for a FIN before any byte. A FIN part-way hands over what arrived: the handler sees a truncated
+    /// frame and the end of the input, as it would from a plain receive.
+    /// </summary>
+    private async ValueTask<int> ReceiveAtLeastAsync(Memory<byte> buffer, int atLeast)
+    {
+        var filled = 0;
+        while (filled < atLeast)
+        {
+            var received = await Socket.ReceiveAsync(buffer[filled..], SocketFlags.None);
+            if (received == 0)
+            {
+                break;
+            }
+            filled += received;
+        }
+        return filled;
     }
 
     private async Task SendLoopAsync()

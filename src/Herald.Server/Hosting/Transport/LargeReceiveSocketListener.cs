@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Herald.Protocols.Kafka;
 using Microsoft.AspNetCore.Connections;
 
 namespace Herald.Server.Hosting.Transport;
@@ -16,14 +17,23 @@ internal sealed class LargeReceiveSocketListener : IConnectionListener
 {
     private const int Backlog = 512;
 
+    /// <summary>
+    /// Kafka frames whose bodies are received whole: from half a receive segment (smaller ones mostly fit in one
+    /// segment anyway) up to 16 MiB, far above what clients send (librdkafka's and Java's default request limit is
+    /// 1 MB); larger frames are assembled by the reader as before.
+    /// </summary>
+    private const int MaxWholeKafkaBodyBytes = 16 * 1024 * 1024;
+
     private readonly Socket _socket;
     private readonly int _receiveBytes;
+    private readonly bool _kafkaFrames;
     private readonly bool _inlineScheduling;
 
-    private LargeReceiveSocketListener(Socket socket, int receiveBytes, bool inlineScheduling)
+    private LargeReceiveSocketListener(Socket socket, int receiveBytes, bool kafkaFrames, bool inlineScheduling)
     {
         _socket = socket;
         _receiveBytes = receiveBytes;
+        _kafkaFrames = kafkaFrames;
         _inlineScheduling = inlineScheduling;
         EndPoint = socket.LocalEndPoint!;
     }
@@ -58,7 +68,7 @@ internal sealed class LargeReceiveSocketListener : IConnectionListener
             socket.Dispose();
             throw;
         }
-        return new LargeReceiveSocketListener(socket, endpoint.ReceiveBytes, inlineScheduling);
+        return new LargeReceiveSocketListener(socket, endpoint.ReceiveBytes, endpoint.KafkaFrames, inlineScheduling);
     }
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -83,7 +93,8 @@ internal sealed class LargeReceiveSocketListener : IConnectionListener
                 continue; // the peer gave up before the accept (a reset in the backlog): take the next one
             }
             accepted.NoDelay = true;
-            var connection = new LargeReceiveSocketConnection(accepted, _receiveBytes, _inlineScheduling);
+            var frames = _kafkaFrames ? new KafkaFrameBoundaries(_receiveBytes / 2, MaxWholeKafkaBodyBytes) : null;
+            var connection = new LargeReceiveSocketConnection(accepted, _receiveBytes, frames, _inlineScheduling);
             connection.Start();
             return connection;
         }
