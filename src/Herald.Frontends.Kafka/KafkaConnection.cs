@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
+using Herald.Broker.Resources;
 using Herald.Protocols.Kafka;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -53,10 +54,12 @@ internal sealed class KafkaConnection : IDisposable
     private int _largeFrameLength;
     private int _largeFrameFilled;
 
-    public KafkaConnection(ConnectionContext connection, Broker.Broker broker, KafkaFrontendOptions options, KafkaApiTable apis, ILogger logger)
+    public KafkaConnection(ConnectionContext connection, Broker.Broker broker, KafkaFrontendOptions options, KafkaApiTable apis,
+        ResourceAlarms alarms, ILogger logger)
     {
         _connection = connection;
         Broker = broker;
+        Alarms = alarms;
         Options = options;
         Apis = apis;
         _logger = logger;
@@ -68,6 +71,9 @@ internal sealed class KafkaConnection : IDisposable
     }
 
     public Broker.Broker Broker { get; }
+
+    /// <summary>The node's memory and disk alarms: produce requests wait while any is in effect.</summary>
+    public ResourceAlarms Alarms { get; }
 
     public KafkaFrontendOptions Options { get; }
 

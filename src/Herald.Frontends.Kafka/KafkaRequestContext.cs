@@ -7,8 +7,8 @@ namespace Herald.Frontends.Kafka;
 /// <summary>
 /// What a handler knows about the request it serves: the connection it came on, its header and version. A value
 /// copied into handlers; cheap to capture in a pending response. Request bodies may hold slices of the frame's
-/// pooled buffer, which is reused once the handler's synchronous part returns, so anything kept for later must be
-/// copied (strings and numbers already are).
+/// memory (the connection's input, or a pooled copy), which is reused once the handler's HandleAsync has completed,
+/// so anything kept for later (a pending response) must be copied (strings and numbers already are).
 /// </summary>
 internal readonly struct KafkaRequestContext(KafkaConnection connection, RequestHeader header)
 {

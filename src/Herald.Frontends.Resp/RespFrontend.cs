@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Herald.Broker.Resources;
 using Herald.Frontends.Resp.Commands;
 using Herald.Frontends.Resp.Connections;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,9 @@ public sealed class RespFrontend
     private readonly ConcurrentDictionary<long, RespConnection> _connections = new();
     private long _lastConnectionId;
 
-    public RespFrontend(Func<Herald.Broker.Broker> broker, RespFrontendOptions options, ILoggerFactory loggerFactory, TimeProvider? clock = null)
+    /// <param name="alarms">The node's resource alarms, which refuse writes while in effect (none: never refused).</param>
+    public RespFrontend(Func<Herald.Broker.Broker> broker, RespFrontendOptions options, ILoggerFactory loggerFactory,
+        TimeProvider? clock = null, ResourceAlarms? alarms = null)
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +37,7 @@ public sealed class RespFrontend
         StartedAt = Clock.GetUtcNow();
         RunId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         Commands = RespCommands.CreateTable();
+        Alarms = alarms ?? new ResourceAlarms();
     }
 
     public RespFrontendOptions Options { get; }
@@ -41,6 +45,8 @@ public sealed class RespFrontend
     internal Herald.Broker.Broker Broker => _broker.Value;
 
     internal RespCommandTable Commands { get; }
+
+    internal ResourceAlarms Alarms { get; }
 
     internal RespStatistics Statistics { get; } = new();
 

@@ -5,14 +5,16 @@ namespace Herald.Frontends.Resp.Tests;
 /// <summary>
 /// One Herald node, started in-process for every test of the collection (starting one per test would dominate the
 /// run time) and stopped at the end, its temporary data directory deleted. Tests share it, so each uses its own
-/// channel names and checks figures that only grow.
+/// channel names and checks figures that only grow. A test that changes node-wide state owns a node of its own.
 /// </summary>
 public sealed class HeraldNode : IAsyncLifetime
 {
     private readonly HeraldOptions _options = HeraldOptions.ForTests();
     private HeraldInstance? _instance;
 
-    public int Port => _instance?.RespPort ?? throw new InvalidOperationException("The node is not running.");
+    public HeraldInstance Instance => _instance ?? throw new InvalidOperationException("The node is not running.");
+
+    public int Port => Instance.RespPort ?? throw new InvalidOperationException("No RESP listener.");
 
     public async Task InitializeAsync() => _instance = await HeraldServer.StartAsync(_options);
 

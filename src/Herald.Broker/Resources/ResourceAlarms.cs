@@ -22,7 +22,8 @@ public enum ResourceAlarm
 public sealed class ResourceAlarms
 {
     private readonly Lock _lock = new();
-    private ResourceAlarm _active;
+    // Written under _lock; read without it (Active is checked per command by the RESP front end).
+    private volatile ResourceAlarm _active;
     // Completed while no alarm is in effect; replaced by a pending one when the first alarm is raised.
     private TaskCompletionSource _cleared = NewCleared(completed: true);
 
@@ -32,16 +33,7 @@ public sealed class ResourceAlarms
     /// </summary>
     public event Action? Changed;
 
-    public ResourceAlarm Active
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _active;
-            }
-        }
-    }
+    public ResourceAlarm Active => _active;
 
     /// <summary>A task that completes once no alarm is in effect (already complete when none is).</summary>
     public Task WhenCleared

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Herald.Broker.Resources;
 using Herald.Broker.Topics;
 using Herald.Primitives.Records;
 using Herald.Protocols.Kafka;
@@ -31,6 +32,10 @@ internal sealed class ProduceHandler() : KafkaApiHandler<ProduceRequest>(ApiKey.
         if (request.Acks is not (0 or 1 or -1))
         {
             return KafkaReply.Ready(FailAll(request, ErrorCode.InvalidRequiredAcks));
+        }
+        if (context.Connection.Alarms.Active != ResourceAlarm.None)
+        {
+            return AppendOnceAlarmsClearAsync(context, request);
         }
         List<(ProduceResponse.PartitionProduceResponse Response, Task Durable)>? waiting = null;
         var failed = false;
@@ -99,7 +104,37 @@ internal sealed class ProduceHandler() : KafkaApiHandler<ProduceRequest>(ApiKey.
         return result.Durable;
     }
 
-    private static ProduceResponse FailAll(ProduceRequest request, ErrorCode error)
+    /// <summary>
+    /// A produce that arrives while a memory or disk alarm is in effect waits for every alarm to clear before anything
+    /// is appended, as RabbitMQ holds back its publishers: the connection reads no further requests meanwhile (its read
+    /// loop awaits this handler), so TCP pushes back on the producer. One still waiting at the request's timeout stores
+    /// nothing and answers REQUEST_TIMED_OUT for every partition, which producers retry until their delivery timeout;
+    /// with acks=0, which has no answer, the connection is closed instead.
+    /// </summary>
+    private async ValueTask<KafkaReply> AppendOnceAlarmsClearAsync(KafkaRequestContext context, ProduceRequest request)
+    {
+        var alarms = context.Connection.Alarms;
+        var clock = context.Clock;
+        var deadline = clock.GetTimestamp() + (long)(Math.Max(request.TimeoutMs, 0) / 1000.0 * clock.TimestampFrequency);
+        while (alarms.Active != ResourceAlarm.None)
+        {
+            var left = clock.GetElapsedTime(clock.GetTimestamp(), deadline);
+            try
+            {
+                await alarms.WhenCleared.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, context.Closing);
+            }
+            catch (TimeoutException)
+            {
+                var reason = $"The broker is {ResourceAlarms.Reason(alarms.Active)}; nothing was stored.";
+                return request.Acks == 0
+                    ? KafkaReply.Close($"a produce with acks=0 timed out waiting for a resource alarm to clear ({reason})")
+                    : KafkaReply.Ready(FailAll(request, ErrorCode.RequestTimedOut, reason));
+            }
+        }
+        return await HandleAsync(context, request);
+    }
+
+    private static ProduceResponse FailAll(ProduceRequest request, ErrorCode error, string? message = null)
     {
         var response = new ProduceResponse();
         foreach (var topicData in request.TopicData)
@@ -112,6 +147,7 @@ internal sealed class ProduceHandler() : KafkaApiHandler<ProduceRequest>(ApiKey.
                 {
                     Index = partitionData.Index,
                     ErrorCode = (short)error,
+                    ErrorMessage = message,
                     BaseOffset = -1,
                 });
             }

@@ -19,6 +19,8 @@ internal sealed class RespCommandEntry
     {
         RunsBeforeEarlierWritesAreDurable = runsBeforeEarlierWritesAreDurable;
         Spec = spec;
+        DeniedOnLowMemory = spec.Flags.Contains("denyoom");
+        IsWrite = spec.Flags.Contains("write");
         Handler = handler;
         AllowedWhileSubscribed = allowedWhileSubscribed;
         _subcommandLookup = _subcommands.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -36,6 +38,12 @@ internal sealed class RespCommandEntry
     /// one fsync). Any other command waits for those first; see RespConnection.
     /// </summary>
     public bool RunsBeforeEarlierWritesAreDurable { get; }
+
+    /// <summary>Flagged <c>denyoom</c>: refused while the memory alarm is in effect (Redis: above maxmemory).</summary>
+    public bool DeniedOnLowMemory { get; }
+
+    /// <summary>Flagged <c>write</c>: refused while the disk alarm is in effect.</summary>
+    public bool IsWrite { get; }
 
     public bool HasSubcommands => _subcommands.Count > 0;
 

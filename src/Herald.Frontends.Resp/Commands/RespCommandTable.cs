@@ -1,4 +1,5 @@
 using System.Text;
+using Herald.Broker.Resources;
 using Herald.Frontends.Resp.Catalog;
 using Herald.Protocols.Resp;
 
@@ -62,9 +63,12 @@ internal sealed class RespCommandTable
 
     /// <summary>
     /// The entry to run for <paramref name="request"/>, or null after replying with the error that stops it.
-    /// <paramref name="restrictToSubscribedCommands"/> is true for a RESP2 connection in subscribed mode.
+    /// <paramref name="restrictToSubscribedCommands"/> is true for a RESP2 connection in subscribed mode;
+    /// <paramref name="alarms"/> are the node's resource alarms in effect: under the memory alarm <c>denyoom</c>
+    /// commands get Redis's OOM error, under the disk alarm <c>write</c> commands get a MISCONF error.
     /// </summary>
-    public RespCommandEntry? Resolve(RespRequest request, RespCommandContext context, bool restrictToSubscribedCommands)
+    public RespCommandEntry? Resolve(RespRequest request, RespCommandContext context, bool restrictToSubscribedCommands,
+        ResourceAlarm alarms = ResourceAlarm.None)
     {
         var entry = Find(request[0]);
         if (entry is null)
@@ -92,6 +96,19 @@ internal sealed class RespCommandTable
             context.ReplyError(
                 $"ERR Can't execute '{entry.Spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return null;
+        }
+        if (alarms != ResourceAlarm.None)
+        {
+            if ((alarms & ResourceAlarm.Memory) != 0 && entry.DeniedOnLowMemory)
+            {
+                context.ReplyError(RespErrors.OutOfMemory);
+                return null;
+            }
+            if ((alarms & ResourceAlarm.Disk) != 0 && entry.IsWrite)
+            {
+                context.ReplyError(RespErrors.LowOnDisk);
+                return null;
+            }
         }
         context.Begin(request, entry);
         return entry;

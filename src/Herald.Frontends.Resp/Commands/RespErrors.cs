@@ -12,6 +12,16 @@ internal static class RespErrors
 {
     public const string Syntax = "ERR syntax error";
 
+    /// <summary>Redis's reply to a <c>denyoom</c> command above <c>maxmemory</c>; Herald's under its memory alarm.</summary>
+    public const string OutOfMemory = "OOM command not allowed when used memory > 'maxmemory'.";
+
+    /// <summary>
+    /// Herald's reply to a <c>write</c> command under its disk alarm. The <c>MISCONF</c> code is the one Redis uses when
+    /// it cannot persist (stop-writes-on-bgsave-error), so clients classify it the same; the text says why here.
+    /// </summary>
+    public const string LowOnDisk = "MISCONF Free disk space on the data directory is below the disk free limit. "
+        + "Commands that may modify the data set are disabled until space is freed.";
+
     public const string NotAnInteger = "ERR value is not an integer or out of range";
 
     /// <summary>

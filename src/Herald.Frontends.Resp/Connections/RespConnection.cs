@@ -179,7 +179,7 @@ internal sealed partial class RespConnection
     {
         Interlocked.Increment(ref _commandsProcessed);
         Interlocked.Exchange(ref _lastInteractionTicks, _frontend.Clock.GetUtcNow().UtcTicks);
-        var entry = _frontend.Commands.Resolve(request, _context, InSubscribedMode && !IsResp3);
+        var entry = _frontend.Commands.Resolve(request, _context, InSubscribedMode && !IsResp3, _frontend.Alarms.Active);
         if (entry is null)
         {
             return ValueTask.CompletedTask;
