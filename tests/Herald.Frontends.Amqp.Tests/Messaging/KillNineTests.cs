@@ -83,4 +83,71 @@ public sealed class KillNineTests
         var lost = confirmed.Where(id => !stored.Contains(id)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} of {confirmed.Count} confirmed messages lost, e.g. {string.Join(", ", lost.Take(5))}");
     }
+    /// <summary>
+    /// The same with publishes pipelined in bursts of 100 (each burst stored as one batch per read): every message
+    /// whose tag a basic.ack covered, multiple or not, is there after the restart.
+    /// </summary>
+    [Fact]
+    public async Task Confirmed_pipelined_bursts_survive_kill_minus_9()
+    {
+        using var data = new TempDirectory();
+        const string queue = "kill9-bursts";
+        ConfirmRecorder confirms;
+        using (var herald = StartHerald(data.Path))
+        {
+            var port = await WaitForAmqpAsync(herald);
+            var connection = await MessagingNode.Connect(port);
+            (var channel, confirms) = await ConfirmRecorder.OpenAsync(connection);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+            using var stop = new CancellationTokenSource();
+            var publishing = Task.Run(async () =>
+            {
+                try
+                {
+                    for (var sent = 0; !stop.IsCancellationRequested;)
+                    {
+                        for (var i = 0; i < 100; i++, sent++)
+                        {
+                            // Tag n carries "m{n}": tags count publishes on the channel from 1.
+                            await channel.BasicPublishAsync("", queue, false, new BasicProperties { Persistent = true },
+                                Encoding.UTF8.GetBytes($"m{sent + 1}"));
+                        }
+                        while (confirms.Outcomes.Count < sent - 200 && !stop.IsCancellationRequested)
+                        {
+                            await Task.Delay(1);
+                        }
+                    }
+                }
+                catch (Exception)
+                {
+                    // the connection died with the broker
+                }
+            });
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (confirms.Outcomes.Count < 5_000 && DateTime.UtcNow < deadline && !publishing.IsCompleted)
+            {
+                await Task.Delay(20);
+            }
+            herald.KillHard();
+            await herald.WaitForExitAsync(StartTimeout);
+            stop.Cancel();
+            await publishing.WaitAsync(TimeSpan.FromSeconds(30));
+            connection.Dispose();
+        }
+        var acked = confirms.Outcomes.Where(o => o.Value).Select(o => $"m{o.Key}").ToList();
+        Assert.True(acked.Count >= 5_000, $"only {acked.Count} acks before the kill");
+        Assert.Empty(confirms.Problems);
+
+        using var restarted = StartHerald(data.Path);
+        var again = await WaitForAmqpAsync(restarted);
+        await using var after = await MessagingNode.Connect(again);
+        await using var consumer = await after.CreateChannelAsync();
+        var stored = new HashSet<string>();
+        while (await consumer.BasicGetAsync(queue, autoAck: true) is { } message)
+        {
+            stored.Add(Encoding.UTF8.GetString(message.Body.Span));
+        }
+        var lost = acked.Where(id => !stored.Contains(id)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} of {acked.Count} confirmed messages lost, e.g. {string.Join(", ", lost.Take(5))}");
+    }
 }
