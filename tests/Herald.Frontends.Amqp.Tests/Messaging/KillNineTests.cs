@@ -24,6 +24,22 @@ public sealed class KillNineTests
         return int.Parse(line[(line.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Restarts herald on <paramref name="dataDirectory"/> and checks every confirmed body is in <paramref name="queue"/>.</summary>
+    private static async Task AssertNoneLostAfterRestartAsync(string dataDirectory, string queue, IReadOnlyCollection<string> confirmed)
+    {
+        using var restarted = StartHerald(dataDirectory);
+        var port = await WaitForAmqpAsync(restarted);
+        await using var connection = await MessagingNode.Connect(port);
+        await using var consumer = await connection.CreateChannelAsync();
+        var stored = new HashSet<string>();
+        while (await consumer.BasicGetAsync(queue, autoAck: true) is { } message)
+        {
+            stored.Add(Encoding.UTF8.GetString(message.Body.Span));
+        }
+        var lost = confirmed.Where(id => !stored.Contains(id)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} of {confirmed.Count} confirmed messages lost, e.g. {string.Join(", ", lost.Take(5))}");
+    }
+
     [Fact]
     public async Task Confirmed_persistent_messages_survive_kill_minus_9()
     {
@@ -71,18 +87,9 @@ public sealed class KillNineTests
         }
         Assert.True(confirmed.Count >= 1_000, $"only {confirmed.Count} confirms before the kill");
 
-        using var restarted = StartHerald(data.Path);
-        var again = await WaitForAmqpAsync(restarted);
-        await using var after = await MessagingNode.Connect(again);
-        await using var consumer = await after.CreateChannelAsync();
-        var stored = new HashSet<string>();
-        while (await consumer.BasicGetAsync(queue, autoAck: true) is { } message)
-        {
-            stored.Add(Encoding.UTF8.GetString(message.Body.Span));
-        }
-        var lost = confirmed.Where(id => !stored.Contains(id)).ToList();
-        Assert.True(lost.Count == 0, $"{lost.Count} of {confirmed.Count} confirmed messages lost, e.g. {string.Join(", ", lost.Take(5))}");
+        await AssertNoneLostAfterRestartAsync(data.Path, queue, confirmed);
     }
+
     /// <summary>
     /// The same with publishes pipelined in bursts of 100 (each burst stored as one batch per read): every message
     /// whose tag a basic.ack covered, multiple or not, is there after the restart.
@@ -138,16 +145,6 @@ public sealed class KillNineTests
         Assert.True(acked.Count >= 5_000, $"only {acked.Count} acks before the kill");
         Assert.Empty(confirms.Problems);
 
-        using var restarted = StartHerald(data.Path);
-        var again = await WaitForAmqpAsync(restarted);
-        await using var after = await MessagingNode.Connect(again);
-        await using var consumer = await after.CreateChannelAsync();
-        var stored = new HashSet<string>();
-        while (await consumer.BasicGetAsync(queue, autoAck: true) is { } message)
-        {
-            stored.Add(Encoding.UTF8.GetString(message.Body.Span));
-        }
-        var lost = acked.Where(id => !stored.Contains(id)).ToList();
-        Assert.True(lost.Count == 0, $"{lost.Count} of {acked.Count} confirmed messages lost, e.g. {string.Join(", ", lost.Take(5))}");
+        await AssertNoneLostAfterRestartAsync(data.Path, queue, acked);
     }
 }
