@@ -176,6 +176,7 @@ public sealed partial class Queue : IBindingDestination
             long acceptedCount = 0;
             long acceptedBytes = 0;
             var builder = _log is null ? null : BatchBuilder;
+            builder?.Reset(0); // nothing left over from a call that failed half-way
             var batchStart = 0;
             for (var i = 0; i < offers.Length; i++)
             {
