@@ -25,15 +25,16 @@ internal sealed partial class BrokerChannelMethods
     private List<Action>? _transactionSettlements;
 
     /// <summary>
-    /// basic.publish with its assembled content. The property bytes are kept as sent (copied: the connection reuses
-    /// its buffers); only the reply-to of a direct reply-to request is rewritten to this channel's reply queue.
+    /// basic.publish with its assembled content, held until <see cref="PublishPendingAsync"/>. The property bytes are
+    /// kept as sent (copied with the body: the connection reuses its buffers); only the reply-to of a direct reply-to request is rewritten to this channel's reply queue.
     /// </summary>
     public override ValueTask BasicPublishAsync(BasicPublish method, AmqpContent content)
     {
         try
         {
             var decoded = content.Properties;
-            byte[] properties;
+            ReadOnlyMemory<byte> properties;
+            ReadOnlyMemory<byte> body;
             if (decoded.ReplyTo == DirectReplyTo)
             {
                 if (_replyQueue is null)
@@ -42,12 +43,18 @@ internal sealed partial class BrokerChannelMethods
                 }
                 decoded = decoded with { ReplyTo = _replyQueue.Name };
                 properties = ContentProperties.Encode(decoded);
+                body = content.Body.ToArray();
             }
             else
             {
-                properties = content.PropertyBytes.ToArray();
+                // One copy holds both: they live exactly as long as the message.
+                var copy = new byte[content.PropertyBytes.Length + content.Body.Length];
+                content.PropertyBytes.Span.CopyTo(copy);
+                content.Body.Span.CopyTo(copy.AsSpan(content.PropertyBytes.Length));
+                properties = copy.AsMemory(0, content.PropertyBytes.Length);
+                body = copy.AsMemory(content.PropertyBytes.Length);
             }
-            var message = NewMessage(method.Exchange, method.RoutingKey, content.Body.ToArray(), ContentProperties.ToNeutral(properties, decoded));
+            var message = NewMessage(method.Exchange, method.RoutingKey, body, ContentProperties.ToNeutral(properties, decoded));
             if (_transactionPublishes is not null)
             {
                 _transactionPublishes.Add((message, method.Mandatory));
