@@ -24,6 +24,23 @@ public sealed class KillNineTests
         return int.Parse(line[(line.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Lets the publisher run until <paramref name="enough"/> holds (or a minute has passed), kills herald with SIGKILL,
+    /// then stops the publisher and waits for it to give up.
+    /// </summary>
+    private static async Task KillWhenAsync(ProcessRunner herald, Func<bool> enough, Task publishing, CancellationTokenSource stop)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!enough() && DateTime.UtcNow < deadline && !publishing.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+        herald.KillHard();
+        await herald.WaitForExitAsync(StartTimeout);
+        stop.Cancel();
+        await publishing.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Restarts herald on <paramref name="dataDirectory"/> and checks every confirmed body is in <paramref name="queue"/>.</summary>
     private static async Task AssertNoneLostAfterRestartAsync(string dataDirectory, string queue, IReadOnlyCollection<string> confirmed)
     {
@@ -74,15 +91,7 @@ public sealed class KillNineTests
                     }
                 }
             });
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (confirmed.Count < 1_000 && DateTime.UtcNow < deadline && !publishing.IsCompleted)
-            {
-                await Task.Delay(20);
-            }
-            herald.KillHard();
-            await herald.WaitForExitAsync(StartTimeout);
-            stop.Cancel();
-            await publishing.WaitAsync(TimeSpan.FromSeconds(30));
+            await KillWhenAsync(herald, () => confirmed.Count >= 1_000, publishing, stop);
             connection.Dispose();
         }
         Assert.True(confirmed.Count >= 1_000, $"only {confirmed.Count} confirms before the kill");
@@ -130,15 +139,7 @@ public sealed class KillNineTests
                     // the connection died with the broker
                 }
             });
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (confirms.Outcomes.Count < 5_000 && DateTime.UtcNow < deadline && !publishing.IsCompleted)
-            {
-                await Task.Delay(20);
-            }
-            herald.KillHard();
-            await herald.WaitForExitAsync(StartTimeout);
-            stop.Cancel();
-            await publishing.WaitAsync(TimeSpan.FromSeconds(30));
+            await KillWhenAsync(herald, () => confirms.Outcomes.Count >= 5_000, publishing, stop);
             connection.Dispose();
         }
         var acked = confirms.Outcomes.Where(o => o.Value).Select(o => $"m{o.Key}").ToList();
