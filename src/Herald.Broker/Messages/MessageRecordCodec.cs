@@ -6,7 +6,7 @@ using Herald.Primitives.Records;
 namespace Herald.Broker.Messages;
 
 /// <summary>
-/// A queued message as a one-record Kafka v2 batch in the queue's log (layout in docs/amqp-mapping.md): the routing
+/// A queued message as one record of a Kafka v2 batch in the queue's log (layout in docs/amqp-mapping.md): the routing
 /// key is the record key, the body is the value, the timestamp is the publish time, and record headers carry the
 /// exchange, the opaque encoded properties and the neutral facts the broker needs after a restart.
 /// </summary>
@@ -28,10 +28,11 @@ public static class MessageRecordCodec
     private static readonly byte[] DeathsKey = Encoding.UTF8.GetBytes(DeathsHeader);
 
     /// <summary>
-    /// Builds the batch for <paramref name="message"/> in <paramref name="builder"/> (reset here), using
-    /// <paramref name="scratch"/> (cleared here) for the record headers and key, so a queue encodes without allocating.
+    /// Adds <paramref name="message"/> to <paramref name="builder"/> as its next record (the caller resets and builds
+    /// the batch, so one batch can carry several messages), using <paramref name="scratch"/> (cleared here) for the
+    /// record headers and key, so a queue encodes without allocating.
     /// </summary>
-    public static ReadOnlySpan<byte> Encode(RecordBatchBuilder builder, ArrayBufferWriter<byte> scratch, Message message,
+    public static void Add(RecordBatchBuilder builder, ArrayBufferWriter<byte> scratch, Message message,
         byte[]? encodedHeaders, byte[]? encodedDeaths)
     {
         var properties = message.Properties;
@@ -58,10 +59,8 @@ public static class MessageRecordCodec
         var keyLength = Encoding.UTF8.GetBytes(message.RoutingKey, scratch.GetSpan(Encoding.UTF8.GetMaxByteCount(message.RoutingKey.Length)));
         scratch.Advance(keyLength);
         var written = scratch.WrittenSpan;
-        builder.Reset(message.TimestampMilliseconds);
-        builder.Add(0, message.TimestampMilliseconds, written.Slice(headersLength, keyLength), keyIsNull: false,
+        builder.Add(builder.RecordCount, message.TimestampMilliseconds, written.Slice(headersLength, keyLength), keyIsNull: false,
             message.Body.Span, valueIsNull: false, count, written[..headersLength]);
-        return builder.Build();
     }
 
     /// <summary>The application headers encoded for the record, or null when there are none.</summary>

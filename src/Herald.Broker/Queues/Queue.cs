@@ -9,18 +9,29 @@ using Microsoft.Extensions.Logging;
 
 namespace Herald.Broker.Queues;
 
-/// <summary>What became of a message offered to one queue.</summary>
-public enum EnqueueOutcome
+/// <summary>One routed message offered to one queue, and (filled in by <see cref="Queue.Enqueue"/>) what became of it.</summary>
+internal struct QueueOffer
 {
-    Accepted,
+    /// <summary>Its place in the publish batch.</summary>
+    public int Index;
+
+    public Message Message;
+
+    /// <summary>The application headers and death history encoded once for every queue's record (null when none).</summary>
+    public byte[]? EncodedHeaders;
+
+    public byte[]? EncodedDeaths;
 
     /// <summary>The queue is full and its overflow is reject-publish(-dlx), or its log refused the write: confirm with nack.</summary>
-    Rejected,
+    public bool Rejected;
+
+    /// <summary>Completes when the message is durable here (at once for a transient message or an in-memory queue).</summary>
+    public Task Durable;
 }
 
 /// <summary>
-/// A queue (DESIGN.md sections 2 and 4): a log plus acknowledgement state. A durable queue appends every message as
-/// a one-record batch to its own log (the id of a message is its offset) and keeps the settled ids in a
+/// A queue (DESIGN.md sections 2 and 4): a log plus acknowledgement state. A durable queue appends the messages of
+/// one publish burst as one batch to its own log, a record each (the id of a message is its offset) and keeps the settled ids in a
 /// <see cref="QueueAckLog"/>; a non-durable queue keeps messages in memory only, since nothing of it survives a
 /// restart. Ready messages are indexed in memory per priority level; while the node's ready messages fit its
 /// memory budget they are held whole, beyond it a durable queue keeps only a 24-byte slot (id, size; see ReadyLevel) and reads
@@ -43,8 +54,18 @@ public sealed partial class Queue : IBindingDestination
     private readonly ReadyLevel[] _levels;
     private readonly PartitionLog? _log;
     private readonly QueueAckLog? _acks;
-    private readonly RecordBatchBuilder? _builder;
-    private readonly ArrayBufferWriter<byte> _encodeScratch = new(256);
+    /// <summary>
+    /// The most one append of a burst carries (a single larger message is still one batch): large enough that a burst
+    /// of small publishes costs one write, small enough that the per-thread builder stays small.
+    /// </summary>
+    private const int MaxAppendBytes = 256 * 1024;
+
+    // One per thread rather than per queue: used only under a queue's lock and finished before it is released, so a
+    // node with many queues does not keep a grown buffer for each.
+    [ThreadStatic]
+    private static RecordBatchBuilder? t_batchBuilder;
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_recordScratch;
     private long _readyCount;
     private long _readyBytes;
     private long _unackedCount;
@@ -64,7 +85,6 @@ public sealed partial class Queue : IBindingDestination
         Settings = settings;
         _log = log;
         _acks = acks;
-        _builder = log is null ? null : new RecordBatchBuilder(1024);
         _clock = clock;
         _logger = logger;
         _levels = new ReadyLevel[settings.MaxPriority + 1];
@@ -73,6 +93,10 @@ public sealed partial class Queue : IBindingDestination
             _levels[i] = new ReadyLevel();
         }
     }
+
+    private static RecordBatchBuilder BatchBuilder => t_batchBuilder ??= new RecordBatchBuilder(4096);
+
+    private static ArrayBufferWriter<byte> RecordScratch => t_recordScratch ??= new ArrayBufferWriter<byte>(256);
 
     public string Name { get; }
 
@@ -124,110 +148,166 @@ public sealed partial class Queue : IBindingDestination
     }
 
     /// <summary>
-    /// Offers a routed message. Returns when it is stored (written to the log for a durable queue);
-    /// <paramref name="durable"/> completes when a persistent message is durable under the fsync policy.
+    /// Offers routed messages, in order, and fills in what became of each (<see cref="QueueOffer.Rejected"/>,
+    /// <see cref="QueueOffer.Durable"/>). Returns when they are stored: a durable queue appends the messages it
+    /// accepts to its log as one multi-record batch (one write and one CRC for a burst of publishes, split only above
+    /// <see cref="MaxAppendBytes"/>), so they also share one durable task, which completes when the persistent ones
+    /// are durable under the fsync policy. Each message is still judged on its own: with x-overflow reject-publish
+    /// exactly the ones that find the queue full are refused, with drop-head the oldest go as each one is added.
     /// </summary>
-    internal EnqueueOutcome Enqueue(Message message, byte[]? encodedHeaders, byte[]? encodedDeaths, out Task durable)
+    internal void Enqueue(Span<QueueOffer> offers)
     {
-        durable = Task.CompletedTask;
         List<QueueEntry>? dropped = null;
-        var rejected = false;
+        List<Message>? refused = null;
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
             if (IsDeleted)
             {
-                return EnqueueOutcome.Accepted; // deleted while routing: as if it had been delivered and dropped
+                // Deleted while routing: as if they had been delivered and dropped.
+                foreach (ref var offer in offers)
+                {
+                    offer.Rejected = false;
+                    offer.Durable = Task.CompletedTask;
+                }
+                return;
             }
-            if (Settings.Overflow != OverflowBehaviour.DropHead && IsFullFor(message.BodySize))
+            var rejectsWhenFull = Settings.Overflow != OverflowBehaviour.DropHead;
+            long acceptedCount = 0;
+            long acceptedBytes = 0;
+            var builder = _log is null ? null : BatchBuilder;
+            builder?.Reset(0); // nothing left over from a call that failed half-way
+            var batchStart = 0;
+            for (var i = 0; i < offers.Length; i++)
             {
-                rejected = true;
+                ref var offer = ref offers[i];
+                var message = offer.Message;
+                offer.Durable = Task.CompletedTask;
+                // Nothing leaves a reject-publish queue under this lock, so counting the ones accepted before it in
+                // this call judges each message as if the earlier ones had been added one by one.
+                offer.Rejected = rejectsWhenFull && IsFullFor(message.BodySize, acceptedCount, acceptedBytes);
+                if (offer.Rejected)
+                {
+                    (refused ??= []).Add(message);
+                    continue;
+                }
+                acceptedCount++;
+                acceptedBytes += message.BodySize;
+                if (builder is null)
+                {
+                    AddLocked(message, _nextId++, now, ref dropped);
+                    continue;
+                }
+                if (builder.RecordCount > 0 && builder.SizeInBytes + message.BodySize > MaxAppendBytes)
+                {
+                    AppendLocked(builder, offers[batchStart..i], now, ref dropped);
+                }
+                if (builder.RecordCount == 0)
+                {
+                    builder.Reset(message.TimestampMilliseconds);
+                    batchStart = i;
+                }
+                MessageRecordCodec.Add(builder, RecordScratch, message, offer.EncodedHeaders, offer.EncodedDeaths);
             }
-            else
+            if (builder is { RecordCount: > 0 })
             {
-                long id;
-                if (_log is not null)
-                {
-                    if (!TryAppend(message, encodedHeaders, encodedDeaths, out id, out var stored))
-                    {
-                        return EnqueueOutcome.Rejected;
-                    }
-                    if (message.Properties.Persistent)
-                    {
-                        durable = stored;
-                    }
-                }
-                else
-                {
-                    id = _nextId++;
-                }
-                var expiresAt = ExpiryOf(message.Properties.ExpirationMilliseconds, message.TimestampMilliseconds);
-                if (_log is not null && _host.ReadyMemory.IsOverWith(message.BodySize))
-                {
-                    // The log holds it: keep only its slot until it nears the head.
-                    AddPagedLocked(id, LevelOf(message.Properties.Priority), expiresAt, (int)message.BodySize);
-                }
-                else
-                {
-                    AddReadyLocked(new QueueEntry(this, id, message, LevelOf(message.Properties.Priority), expiresAt));
-                }
-                if (Settings.Overflow == OverflowBehaviour.DropHead)
-                {
-                    dropped = DropOverflowLocked();
-                }
-                ArmTtlTimerLocked(now);
+                AppendLocked(builder, offers[batchStart..], now, ref dropped);
             }
+            ArmTtlTimerLocked(now);
         }
-        if (rejected)
+        if (refused is not null && Settings.Overflow == OverflowBehaviour.RejectPublishDeadLetter)
         {
-            if (Settings.Overflow == OverflowBehaviour.RejectPublishDeadLetter)
+            foreach (var message in refused)
             {
                 PublishDeadLetter(message, DeathReason.MaxLength);
             }
-            return EnqueueOutcome.Rejected;
         }
         if (dropped is not null)
         {
             DeadLetter(dropped, DeathReason.MaxLength);
         }
         Dispatch();
-        return EnqueueOutcome.Accepted;
     }
 
-    private bool TryAppend(Message message, byte[]? encodedHeaders, byte[]? encodedDeaths, out long id, out Task durable)
+    /// <summary>
+    /// Appends the batch in <paramref name="builder"/>, which holds the accepted messages of <paramref name="offers"/>
+    /// in order, and adds them to the ready messages with consecutive ids from the batch's base offset. When the log
+    /// refuses the write, every one of them is refused (nack) and nothing is added.
+    /// </summary>
+    private void AppendLocked(RecordBatchBuilder builder, Span<QueueOffer> offers, long now, ref List<QueueEntry>? dropped)
     {
-        var batch = MessageRecordCodec.Encode(_builder!, _encodeScratch, message, encodedHeaders, encodedDeaths);
+        var records = builder.RecordCount;
+        var batch = builder.Build();
+        AppendResult appended;
         try
         {
             // The builder's buffer is ours; the log stamps the base offset into it before writing.
-            var appended = _log!.Append(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch), batch.Length));
-            id = appended.BaseOffset.Value;
-            durable = appended.Durable;
-            return true;
+            appended = _log!.Append(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch), batch.Length));
         }
         catch (Exception e) when (e is StorageException or IOException)
         {
-            _logger.LogWarning("Queue {Queue} refused a message: {Message}", Name, e.Message);
-            id = -1;
-            durable = Task.CompletedTask;
-            return false;
+            _logger.LogWarning("Queue {Queue} refused {Count} messages: {Message}", Name, records, e.Message);
+            foreach (ref var offer in offers)
+            {
+                offer.Rejected = true;
+            }
+            return;
+        }
+        finally
+        {
+            builder.Reset(0);
+            if (batch.Length > 4 * MaxAppendBytes)
+            {
+                t_batchBuilder = null; // grown by one large message: let it go rather than keep it for this thread
+            }
+        }
+        var id = appended.BaseOffset.Value;
+        foreach (ref var offer in offers)
+        {
+            if (offer.Rejected)
+            {
+                continue;
+            }
+            if (offer.Message.Properties.Persistent)
+            {
+                offer.Durable = appended.Durable;
+            }
+            AddLocked(offer.Message, id++, now, ref dropped);
         }
     }
 
-    private bool IsFullFor(long bodySize) =>
-        (Settings.MaxLength is { } maxLength && _readyCount >= maxLength) ||
-        (Settings.MaxLengthBytes is { } maxBytes && _readyBytes + bodySize > maxBytes);
-
-    private List<QueueEntry>? DropOverflowLocked()
+    /// <summary>Adds a stored message to the ready ones (only its slot when over the memory budget), then drop-head.</summary>
+    private void AddLocked(Message message, long id, long now, ref List<QueueEntry>? dropped)
     {
-        List<QueueEntry>? dropped = null;
+        var expiresAt = ExpiryOf(message.Properties.ExpirationMilliseconds, message.TimestampMilliseconds);
+        if (_log is not null && _host.ReadyMemory.IsOverWith(message.BodySize))
+        {
+            // The log holds it: keep only its slot until it nears the head.
+            AddPagedLocked(id, LevelOf(message.Properties.Priority), expiresAt, (int)message.BodySize);
+        }
+        else
+        {
+            AddReadyLocked(new QueueEntry(this, id, message, LevelOf(message.Properties.Priority), expiresAt));
+        }
+        if (Settings.Overflow == OverflowBehaviour.DropHead)
+        {
+            DropOverflowLocked(ref dropped);
+        }
+    }
+
+    /// <summary>Whether a message of <paramref name="bodySize"/> finds the queue full, counting <paramref name="pendingCount"/> messages of <paramref name="pendingBytes"/> about to be added.</summary>
+    private bool IsFullFor(long bodySize, long pendingCount, long pendingBytes) =>
+        (Settings.MaxLength is { } maxLength && _readyCount + pendingCount >= maxLength) ||
+        (Settings.MaxLengthBytes is { } maxBytes && _readyBytes + pendingBytes + bodySize > maxBytes);
+
+    private void DropOverflowLocked(ref List<QueueEntry>? dropped)
+    {
         while (_readyCount > 0 &&
                ((Settings.MaxLength is { } maxLength && _readyCount > maxLength) ||
                 (Settings.MaxLengthBytes is { } maxBytes && _readyBytes > maxBytes)))
         {
             (dropped ??= []).Add(TakeReadyLocked()!);
         }
-        return dropped;
     }
 
     private int LevelOf(byte priority) => Math.Min(priority, _levels.Length - 1);

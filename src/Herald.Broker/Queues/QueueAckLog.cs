@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Herald.Primitives;
 using Herald.Primitives.Records;
 using Herald.Storage.Log;
@@ -142,7 +143,9 @@ internal sealed class QueueAckLog
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         _builder.Reset(now);
         _builder.Add(0, now, key, keyIsNull: false, value.AsSpan(0, valueLength), valueIsNull: false, 0, default);
-        var appended = _log.Append(_builder.Build().ToArray());
+        var batch = _builder.Build();
+        // The builder's buffer is ours to hand over: the log stamps the base offset into it before writing.
+        var appended = _log.Append(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch), batch.Length));
         return appended.BaseOffset.Value;
     }
 

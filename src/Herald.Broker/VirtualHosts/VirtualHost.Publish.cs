@@ -37,14 +37,51 @@ public sealed partial class VirtualHost
     /// </summary>
     public PublishResult Publish(Message message)
     {
-        var exchangeName = message.Exchange;
-        if (!_exchanges.TryGetValue(exchangeName, out var exchange))
+        var result = default(PublishResult);
+        Publish(new ReadOnlySpan<Message>(in message), new Span<PublishResult>(ref result));
+        return result;
+    }
+
+    /// <summary>
+    /// Publishes a burst (what one read of a connection carried), in order, with the outcome of each in
+    /// <paramref name="results"/>: the same as publishing them one by one, except that each queue stores its share
+    /// with one append (one write, and one durable task for its persistent messages). Stops after the first message
+    /// whose exchange is missing or internal (that error ends the publisher's channel, so the rest must not be
+    /// stored) and returns how many results it filled.
+    /// </summary>
+    public int Publish(ReadOnlySpan<Message> messages, Span<PublishResult> results)
+    {
+        var batch = PublishBatch.Rent();
+        try
         {
-            return new PublishResult(PublishStatus.ExchangeNotFound, 0, false, Task.CompletedTask);
+            var count = 0;
+            while (count < messages.Length)
+            {
+                var status = Route(messages[count], batch, count);
+                results[count++] = new PublishResult(status, 0, false, Task.CompletedTask);
+                if (status is PublishStatus.ExchangeNotFound or PublishStatus.ExchangeInternal)
+                {
+                    break;
+                }
+            }
+            batch.Deliver(results[..count]);
+            return count;
+        }
+        finally
+        {
+            PublishBatch.Return(batch);
+        }
+    }
+
+    private PublishStatus Route(Message message, PublishBatch batch, int index)
+    {
+        if (!_exchanges.TryGetValue(message.Exchange, out var exchange))
+        {
+            return PublishStatus.ExchangeNotFound;
         }
         if (exchange.Internal)
         {
-            return new PublishResult(PublishStatus.ExchangeInternal, 0, false, Task.CompletedTask);
+            return PublishStatus.ExchangeInternal;
         }
         var collector = RouteCollector.Rent();
         try
@@ -60,46 +97,17 @@ public sealed partial class VirtualHost
             {
                 exchange.Route(message.RoutingKey, message.Properties.Headers, collector, _resolveExchange);
             }
-            return Deliver(message, collector.Queues);
+            if (collector.Queues.Count == 0)
+            {
+                return PublishStatus.Unroutable;
+            }
+            batch.Add(index, message, collector.Queues);
+            return PublishStatus.Routed;
         }
         finally
         {
             RouteCollector.Return(collector);
         }
-    }
-
-    private static PublishResult Deliver(Message message, List<Queue> queues)
-    {
-        if (queues.Count == 0)
-        {
-            return new PublishResult(PublishStatus.Unroutable, 0, false, Task.CompletedTask);
-        }
-        var encodedHeaders = MessageRecordCodec.EncodeHeaders(message);
-        var encodedDeaths = MessageRecordCodec.EncodeDeaths(message);
-        var rejected = false;
-        Task? single = null;
-        List<Task>? several = null;
-        foreach (var queue in queues)
-        {
-            if (queue.Enqueue(message, encodedHeaders, encodedDeaths, out var durable) == EnqueueOutcome.Rejected)
-            {
-                rejected = true;
-            }
-            if (durable.IsCompleted && !durable.IsFaulted)
-            {
-                continue;
-            }
-            if (single is null)
-            {
-                single = durable;
-            }
-            else
-            {
-                (several ??= [single]).Add(durable);
-            }
-        }
-        var task = several is not null ? Task.WhenAll(several) : single ?? Task.CompletedTask;
-        return new PublishResult(PublishStatus.Routed, queues.Count, rejected, task);
     }
 
     /// <summary>Routes a dead-lettered copy; a missing dead-letter exchange drops it, as RabbitMQ does.</summary>

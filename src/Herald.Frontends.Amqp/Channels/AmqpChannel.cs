@@ -87,6 +87,12 @@ public sealed class AmqpChannel
         where TMethod : struct, IAmqpMethod =>
         _connection.Output.SendContentAsync(Number, method, propertyBytes, body, flush);
 
+    /// <summary>
+    /// The handler holds publishes: <see cref="AmqpChannelMethods.PublishPendingAsync"/> is called at the end of the
+    /// current read, or before the next frame that is not part of a publish. Call it when the first one is held.
+    /// </summary>
+    public void HoldsPublishes() => _connection.HoldPublishes(this);
+
     /// <summary>Starts assembling content for a content-bearing method whose arguments are <paramref name="arguments"/>.</summary>
     internal void BeginContent(ushort classId, ushort methodId, ReadOnlySpan<byte> arguments)
     {

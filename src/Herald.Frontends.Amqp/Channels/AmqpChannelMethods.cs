@@ -31,6 +31,15 @@ public abstract partial class AmqpChannelMethods
     /// </summary>
     public virtual ValueTask ClosedAsync() => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// For a handler that holds basic.publish calls to store them together (after calling
+    /// <see cref="AmqpChannel.HoldsPublishes"/>): called once the connection has handled every complete frame of the
+    /// read that brought them, and before any frame other than a publish's (method, header, body) on any channel of
+    /// the connection, so nothing else the client sent overtakes them. Exceptions close the channel as
+    /// from <c>BasicPublishAsync</c>.
+    /// </summary>
+    public virtual ValueTask PublishPendingAsync() => ValueTask.CompletedTask;
+
     protected static ValueTask NotImplementedAsync<TMethod>() where TMethod : struct, IAmqpMethod =>
         ValueTask.FromException(new AmqpChannelException(
             AmqpReplyCode.NotImplemented, $"{TMethod.Name} is not implemented", TMethod.ProtocolClassId, TMethod.ProtocolMethodId));

@@ -51,6 +51,8 @@ internal sealed partial class AmqpConnection
         {
             return;
         }
+        // What came before the alarm is stored (and confirmed) before reading stops.
+        await PublishHeldAsync();
         UpdateBlockedNotification();
         _readingPaused = true;
         try

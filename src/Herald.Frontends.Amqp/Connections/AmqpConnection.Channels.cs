@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using Herald.Frontends.Amqp.Channels;
 using Herald.Protocols.Amqp;
 using Herald.Protocols.Amqp.Frames;
@@ -12,6 +14,68 @@ namespace Herald.Frontends.Amqp.Connections;
 /// </summary>
 internal sealed partial class AmqpConnection
 {
+    // Channels whose handler holds publishes to store together (AmqpChannel.HoldsPublishes); read loop only.
+    private readonly List<AmqpChannel> _channelsHoldingPublishes = [];
+
+    internal void HoldPublishes(AmqpChannel channel)
+    {
+        if (!_channelsHoldingPublishes.Contains(channel))
+        {
+            _channelsHoldingPublishes.Add(channel);
+        }
+    }
+
+    /// <summary>
+    /// Frames that keep publishes held: a basic.publish method frame and content frames (a publish's header and
+    /// body; a frame out of sequence fails on its own). Anything else first has the held publishes stored, so what
+    /// the client sent after them (a get, a close, a commit) never overtakes them.
+    /// </summary>
+    private static bool IsPartOfPublish(AmqpFrame frame)
+    {
+        if (frame.Type is AmqpConstants.FrameHeader or AmqpConstants.FrameBody or AmqpConstants.FrameHeartbeat)
+        {
+            return true;
+        }
+        if (frame.Type != AmqpConstants.FrameMethod || frame.Channel == 0)
+        {
+            return false;
+        }
+        if (frame.Payload.Length < 4)
+        {
+            return false;
+        }
+        Span<byte> ids = stackalloc byte[4];
+        frame.Payload.Slice(0, 4).CopyTo(ids);
+        return BinaryPrimitives.ReadUInt16BigEndian(ids) == BasicPublish.ProtocolClassId &&
+               BinaryPrimitives.ReadUInt16BigEndian(ids[2..]) == BasicPublish.ProtocolMethodId;
+    }
+
+    /// <summary>
+    /// Has every channel that holds publishes store them (<see cref="AmqpChannelMethods.PublishPendingAsync"/>). A
+    /// channel error from that closes the channel as a failed basic.publish would.
+    /// </summary>
+    private async ValueTask PublishHeldAsync()
+    {
+        // Index loop: closing a channel below does not add to the list, and a handler can only add from the read loop.
+        for (var i = 0; i < _channelsHoldingPublishes.Count; i++)
+        {
+            var channel = _channelsHoldingPublishes[i];
+            if (channel.State != AmqpChannelState.Open)
+            {
+                continue; // its handler's ClosedAsync has dealt with what it held
+            }
+            try
+            {
+                await channel.Methods.PublishPendingAsync();
+            }
+            catch (AmqpChannelException e) when (!AmqpReplyCodes.IsHardError(e.ReplyCode))
+            {
+                await CloseChannelAsync(channel, e);
+            }
+        }
+        _channelsHoldingPublishes.Clear();
+    }
+
     private async ValueTask<bool> HandleChannelFrameAsync(AmqpFrame frame)
     {
         var number = frame.Channel;
@@ -81,7 +145,7 @@ internal sealed partial class AmqpConnection
         return true;
     }
 
-    private async ValueTask HandleChannelMethodAsync(AmqpChannel channel, System.Buffers.ReadOnlySequence<byte> payload)
+    private async ValueTask HandleChannelMethodAsync(AmqpChannel channel, ReadOnlySequence<byte> payload)
     {
         var (classId, methodId, arguments) = ReadMethodHeader(payload);
         switch (classId)

@@ -158,7 +158,19 @@ internal sealed partial class AmqpConnection
                         await BeginCloseAsync(e.ReplyCode, $"{AmqpReplyCodes.Name(e.ReplyCode)} - {e.Message}", 0, 0);
                         break;
                     }
-                    keepGoing = await HandleFrameGuardedAsync(frame);
+                    if (_channelsHoldingPublishes.Count > 0 && !IsPartOfPublish(frame))
+                    {
+                        keepGoing = await PublishHeldGuardedAsync();
+                    }
+                    if (keepGoing)
+                    {
+                        keepGoing = await HandleFrameGuardedAsync(frame);
+                    }
+                }
+                if (keepGoing && _channelsHoldingPublishes.Count > 0)
+                {
+                    // Every complete frame of this read is handled: what it published is stored together now.
+                    keepGoing = await PublishHeldGuardedAsync();
                 }
             }
             finally
@@ -179,23 +191,44 @@ internal sealed partial class AmqpConnection
         {
             return await HandleFrameAsync(frame);
         }
-        catch (AmqpException e) when (_phase != ConnectionPhase.Closing)
+        catch (Exception e) when (IsFailureToReport(e))
         {
-            await BeginCloseAsync(e.ReplyCode, e.ReplyText, e.ClassId, e.MethodId);
+            await CloseForFailureAsync(e, frame.Channel);
             return true;
         }
-        catch (AmqpProtocolException e) when (_phase != ConnectionPhase.Closing)
+    }
+
+    /// <summary>Publishes what the channels hold (see <see cref="HoldPublishes"/>), with the same failure handling as a frame.</summary>
+    private async ValueTask<bool> PublishHeldGuardedAsync()
+    {
+        try
         {
-            // Malformed arguments inside a well-framed method (502 SYNTAX_ERROR) or content header (501).
-            await BeginCloseAsync(e.ReplyCode, $"{AmqpReplyCodes.Name(e.ReplyCode)} - {e.Message}", 0, 0);
+            await PublishHeldAsync();
             return true;
         }
-        catch (Exception e) when (_phase != ConnectionPhase.Closing && e is not (OperationCanceledException or IOException or ConnectionResetException))
+        catch (Exception e) when (IsFailureToReport(e))
         {
-            // A bug in a handler: the client hears 541 INTERNAL_ERROR, the log gets the stack trace.
-            Logger.LogError(e, "AMQP connection {Id} from {Remote}: handling a frame on channel {Channel} failed", Id, Remote, frame.Channel);
-            await BeginCloseAsync(AmqpReplyCode.InternalError, "INTERNAL_ERROR", 0, 0);
+            await CloseForFailureAsync(e, 0);
             return true;
+        }
+    }
+
+    private bool IsFailureToReport(Exception e) =>
+        _phase != ConnectionPhase.Closing && e is not (OperationCanceledException or IOException or ConnectionResetException);
+
+    private ValueTask CloseForFailureAsync(Exception e, ushort channel)
+    {
+        switch (e)
+        {
+            case AmqpException amqp:
+                return BeginCloseAsync(amqp.ReplyCode, amqp.ReplyText, amqp.ClassId, amqp.MethodId);
+            case AmqpProtocolException protocol:
+                // Malformed arguments inside a well-framed method (502 SYNTAX_ERROR) or content header (501).
+                return BeginCloseAsync(protocol.ReplyCode, $"{AmqpReplyCodes.Name(protocol.ReplyCode)} - {protocol.Message}", 0, 0);
+            default:
+                // A bug in a handler: the client hears 541 INTERNAL_ERROR, the log gets the stack trace.
+                Logger.LogError(e, "AMQP connection {Id} from {Remote}: handling a frame on channel {Channel} failed", Id, Remote, channel);
+                return BeginCloseAsync(AmqpReplyCode.InternalError, "INTERNAL_ERROR", 0, 0);
         }
     }
 

@@ -58,9 +58,20 @@ internal sealed partial class BrokerChannelMethods : AmqpChannelMethods, IDelive
         _session = _host.OpenSession(connection, this);
     }
 
-    /// <summary>The channel closed (either side) or its connection ended: consumers end, unacked messages return.</summary>
+    /// <summary>
+    /// The channel closed (either side) or its connection ended: publishes still held are published (they came before
+    /// the close, as RabbitMQ would have routed them), consumers end, unacked messages return.
+    /// </summary>
     public override ValueTask ClosedAsync()
     {
+        try
+        {
+            PublishPending();
+        }
+        catch (MessagingException)
+        {
+            // The channel is closing anyway; the rest of what was held goes with it.
+        }
         _session.Close();
         return ValueTask.CompletedTask;
     }

@@ -141,6 +141,47 @@ public class QueueFeatureTests
         await WaitUntilAsync(() => !host.TryGetQueue("temp", out _), "the expired queue is deleted");
     }
 
+    /// <summary>
+    /// A burst published together: each queue stores its share as one multi-record batch, yet every message is judged
+    /// on its own (drop-head drops as each is added, reject-publish-dlx refuses exactly the overflow and dead-letters
+    /// it), priorities order as usual, the burst stops at a missing exchange, and a restart recovers the batch.
+    /// </summary>
+    [Fact]
+    public async Task A_burst_is_one_batch_per_queue_but_each_message_is_judged_on_its_own()
+    {
+        await using var fixture = await WithFixtureAsync();
+        var host = await WithDeadLetterQueueAsync(fixture, ("x-max-length", 3), ("x-overflow", "reject-publish-dlx"));
+        await host.DeclareAsync("drop", arguments: Arguments(("x-max-length", 2)));
+        await host.DeclareAsync("prio", arguments: Arguments(("x-max-priority", 5)));
+        var burst = new List<Message>();
+        for (var i = 0; i < 5; i++)
+        {
+            burst.Add(Text("", "q", $"q{i}"));
+            burst.Add(Text("", "drop", $"d{i}"));
+            burst.Add(Text("", "prio", $"p{i}", persistent: i != 1, priority: (byte)(i == 3 ? 5 : 0)));
+        }
+        burst.Add(Text("missing", "q", "never"));
+        burst.Add(Text("", "q", "after the missing exchange"));
+        var results = new PublishResult[burst.Count];
+
+        var count = host.Publish(burst.ToArray(), results);
+
+        Assert.Equal(16, count);
+        Assert.Equal(PublishStatus.ExchangeNotFound, results[15].Status);
+        Assert.Equal([false, false, false, true, true], Enumerable.Range(0, 5).Select(i => results[3 * i].Rejected));
+        Assert.All(Enumerable.Range(0, 15), i => Assert.Equal(PublishStatus.Routed, results[i].Status));
+        await Task.WhenAll(results.Take(15).Select(r => r.Durable));
+        Assert.Equal(["q3", "q4"], host.Drain("dead").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span)));
+        Assert.Equal(["d3", "d4"], host.Drain("drop").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span)));
+        Assert.Equal(3, host.GetQueue("q", null).MessageCount);
+
+        await fixture.ReopenAsync();
+        host = fixture.Broker.VirtualHosts.Default;
+        Assert.Equal(["q0", "q1", "q2"], host.Drain("q").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span)));
+        // p1 was transient; p3 jumps the line by priority.
+        Assert.Equal(["p3", "p0", "p2", "p4"], host.Drain("prio").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span)));
+    }
+
     [Fact]
     public async Task Acknowledged_messages_stay_gone_and_unacked_persistent_ones_return_after_a_restart()
     {

@@ -52,6 +52,107 @@ public sealed class RabbitMqClientFeatureTests
         Assert.Equal(1u, await channel.MessageCountAsync(queue));
     }
 
+    /// <summary>
+    /// Publishes written back to back (no wait for confirms) reach the broker in one read and are stored as one batch;
+    /// each is still judged on its own: exactly the ones past x-max-length are nacked, in tag order.
+    /// </summary>
+    [Fact]
+    public async Task A_pipelined_burst_into_a_reject_publish_queue_nacks_exactly_the_overflow()
+    {
+        const int maxLength = 10;
+        const int burst = 60;
+        await using var node = await MessagingNode.StartAsync();
+        await using var connection = await node.ConnectAsync();
+        var (channel, confirms) = await ConfirmRecorder.OpenAsync(connection);
+        await using var _ = channel;
+        var queue = MessagingNode.Unique("burst-full");
+        await channel.QueueDeclareAsync(queue, true, false, false,
+            new Dictionary<string, object?> { ["x-max-length"] = maxLength, ["x-overflow"] = "reject-publish" });
+        for (var i = 0; i < burst; i++)
+        {
+            await channel.BasicPublishAsync("", queue, false, new BasicProperties { Persistent = true }, Body($"m{i}"));
+        }
+        await confirms.WaitForAsync(burst, Timeout);
+        Assert.Empty(confirms.Problems);
+        for (ulong tag = 1; tag <= burst; tag++)
+        {
+            Assert.True(confirms.Outcomes[tag] == tag <= maxLength, $"tag {tag}: {(confirms.Outcomes[tag] ? "ack" : "nack")}");
+        }
+        Assert.Equal((uint)maxLength, await channel.MessageCountAsync(queue));
+        for (var i = 0; i < maxLength; i++)
+        {
+            var got = await channel.BasicGetAsync(queue, autoAck: true);
+            Assert.Equal($"m{i}", Text(got!.Body));
+        }
+    }
+
+    /// <summary>A pipelined burst through a fanout exchange: both queues get every message in order, each confirmed once.</summary>
+    [Fact]
+    public async Task A_pipelined_burst_fanned_out_to_two_queues_is_stored_in_both_in_order()
+    {
+        const int burst = 500;
+        await using var node = await MessagingNode.StartAsync();
+        await using var connection = await node.ConnectAsync();
+        var (channel, confirms) = await ConfirmRecorder.OpenAsync(connection);
+        await using var _ = channel;
+        var exchange = MessagingNode.Unique("fan");
+        var first = MessagingNode.Unique("fan-a");
+        var second = MessagingNode.Unique("fan-b");
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+        foreach (var queue in new[] { first, second })
+        {
+            await channel.QueueDeclareAsync(queue, true, false, false);
+            await channel.QueueBindAsync(queue, exchange, "");
+        }
+        for (var i = 0; i < burst; i++)
+        {
+            // Every fifth one transient: it shares the batch but not the wait for fsync.
+            await channel.BasicPublishAsync(exchange, "", false, new BasicProperties { Persistent = i % 5 != 0 }, Body($"m{i}"));
+        }
+        await confirms.WaitForAsync(burst, Timeout);
+        Assert.Empty(confirms.Problems);
+        Assert.All(confirms.Outcomes.Values, Assert.True);
+        foreach (var queue in new[] { first, second })
+        {
+            Assert.Equal((uint)burst, await channel.MessageCountAsync(queue));
+            for (var i = 0; i < burst; i++)
+            {
+                var got = await channel.BasicGetAsync(queue, autoAck: true);
+                Assert.Equal($"m{i}", Text(got!.Body));
+            }
+        }
+    }
+
+    /// <summary>A mandatory publish that no queue takes, in the middle of a burst, comes back before its own confirm.</summary>
+    [Fact]
+    public async Task A_burst_with_an_unroutable_mandatory_publish_returns_it_and_confirms_everything_in_order()
+    {
+        await using var node = await MessagingNode.StartAsync();
+        await using var connection = await node.ConnectAsync();
+        var (channel, confirms) = await ConfirmRecorder.OpenAsync(connection);
+        await using var _ = channel;
+        var queue = MessagingNode.Unique("burst");
+        await channel.QueueDeclareAsync(queue, true, false, false);
+        var returned = new ConcurrentQueue<(string Body, int Confirmed)>();
+        channel.BasicReturnAsync += (_, e) =>
+        {
+            returned.Enqueue((Text(e.Body), confirms.Outcomes.Count));
+            return Task.CompletedTask;
+        };
+        for (var i = 0; i < 20; i++)
+        {
+            var routingKey = i == 10 ? MessagingNode.Unique("nowhere") : queue;
+            await channel.BasicPublishAsync("", routingKey, true, new BasicProperties { Persistent = true }, Body($"m{i}"));
+        }
+        await confirms.WaitForAsync(20, Timeout);
+        Assert.Empty(confirms.Problems);
+        Assert.All(confirms.Outcomes.Values, Assert.True);
+        var (body, confirmedBefore) = Assert.Single(returned);
+        Assert.Equal("m10", body);
+        Assert.True(confirmedBefore <= 10, $"the return came after {confirmedBefore} confirms");
+        Assert.Equal(19u, await channel.MessageCountAsync(queue));
+    }
+
     [Fact]
     public async Task Alternate_exchange_and_exchange_to_exchange_bindings_route_through()
     {
