@@ -173,8 +173,9 @@ public sealed partial class Queue : IBindingDestination
                 return;
             }
             var rejectsWhenFull = Settings.Overflow != OverflowBehaviour.DropHead;
-            long acceptedCount = 0;
-            long acceptedBytes = 0;
+            // Accepted messages waiting in the builder, not yet counted in _readyCount and _readyBytes.
+            long pendingCount = 0;
+            long pendingBytes = 0;
             var builder = _log is null ? null : BatchBuilder;
             builder?.Reset(0); // nothing left over from a call that failed half-way
             var batchStart = 0;
@@ -183,16 +184,14 @@ public sealed partial class Queue : IBindingDestination
                 ref var offer = ref offers[i];
                 var message = offer.Message;
                 offer.Durable = Task.CompletedTask;
-                // Nothing leaves a reject-publish queue under this lock, so counting the ones accepted before it in
-                // this call judges each message as if the earlier ones had been added one by one.
-                offer.Rejected = rejectsWhenFull && IsFullFor(message.BodySize, acceptedCount, acceptedBytes);
+                // Nothing leaves a reject-publish queue under this lock, so counting the accepted ones still in the
+                // builder judges each message as if the earlier ones had been added one by one.
+                offer.Rejected = rejectsWhenFull && IsFullFor(message.BodySize, pendingCount, pendingBytes);
                 if (offer.Rejected)
                 {
                     (refused ??= []).Add(message);
                     continue;
                 }
-                acceptedCount++;
-                acceptedBytes += message.BodySize;
                 if (builder is null)
                 {
                     AddLocked(message, _nextId++, now, ref dropped);
@@ -201,6 +200,8 @@ public sealed partial class Queue : IBindingDestination
                 if (builder.RecordCount > 0 && builder.SizeInBytes + message.BodySize > MaxAppendBytes)
                 {
                     AppendLocked(builder, offers[batchStart..i], now, ref dropped);
+                    pendingCount = 0;
+                    pendingBytes = 0;
                 }
                 if (builder.RecordCount == 0)
                 {
@@ -208,6 +209,8 @@ public sealed partial class Queue : IBindingDestination
                     batchStart = i;
                 }
                 MessageRecordCodec.Add(builder, RecordScratch, message, offer.EncodedHeaders, offer.EncodedDeaths);
+                pendingCount++;
+                pendingBytes += message.BodySize;
             }
             if (builder is { RecordCount: > 0 })
             {

@@ -182,6 +182,27 @@ public class QueueFeatureTests
         Assert.Equal(["p3", "p0", "p2", "p4"], host.Drain("prio").Select(d => System.Text.Encoding.UTF8.GetString(d.Message.Body.Span)));
     }
 
+    /// <summary>
+    /// Reject-publish counts each message of a burst once, whether the queue adds messages as they come (a transient
+    /// queue, in memory) or in several appends (a durable queue whose burst exceeds one append's size).
+    /// </summary>
+    [Theory]
+    [InlineData(false, 10)]
+    [InlineData(true, 100_000)]
+    public async Task A_burst_into_a_reject_publish_queue_refuses_exactly_the_overflow(bool durable, int bodyBytes)
+    {
+        await using var fixture = await WithFixtureAsync();
+        var host = fixture.Broker.VirtualHosts.Default;
+        await host.DeclareAsync("limited", durable, Arguments(("x-max-length", 5), ("x-overflow", "reject-publish")));
+        var burst = Enumerable.Range(0, 8).Select(i => Text("", "limited", i + new string('x', bodyBytes))).ToArray();
+        var results = new PublishResult[burst.Length];
+
+        Assert.Equal(8, host.Publish(burst, results));
+
+        Assert.Equal([false, false, false, false, false, true, true, true], results.Select(r => r.Rejected));
+        Assert.Equal(5, host.GetQueue("limited", null).MessageCount);
+    }
+
     [Fact]
     public async Task Acknowledged_messages_stay_gone_and_unacked_persistent_ones_return_after_a_restart()
     {
