@@ -20,7 +20,7 @@ namespace Herald.Protocols.Kafka;
 /// a negative size stops the tracking for good, since the reader closes the connection. One per connection, used by
 /// its receive loop only; not thread-safe.
 /// </summary>
-public sealed class KafkaFrameBoundaries
+public sealed class KafkaFrameBoundaries : IKafkaWholeFrameFeature
 {
     private int _prefixFilled;
     private uint _prefix;
@@ -117,7 +117,8 @@ public sealed class KafkaFrameBoundaries
 }
 
 /// <summary>
-/// A connection feature of transports that receive through <see cref="KafkaFrameBoundaries"/>: a frame whose body
+/// A connection feature of transports that receive through <see cref="KafkaFrameBoundaries"/> (which is the feature
+/// they set): a frame whose body
 /// is <see cref="MinWholeBodyBytes"/> to <see cref="MaxWholeBodyBytes"/> bytes and whose size prefix was the last
 /// thing the input held arrives whole, in one segment, so the reader can leave it in the input until then instead of
 /// assembling it in a buffer of its own.

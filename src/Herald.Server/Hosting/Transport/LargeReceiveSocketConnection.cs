@@ -24,8 +24,7 @@ namespace Herald.Server.Hosting.Transport;
 /// returned) waits for both loops. Thread-safe as Kestrel's connections are: <see cref="Abort"/> from any thread.
 /// </summary>
 internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature,
-    IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature,
-    IKafkaWholeFrameFeature
+    IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature
 {
     /// <summary>Kestrel's default <c>MaxReadBufferSize</c>; the Kafka front end sizes its large-frame path by it.</summary>
     private const long MaxBufferedInputBytes = 1024 * 1024;
@@ -72,13 +71,9 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
         Features.Set<IConnectionSocketFeature>(this);
         if (frames is not null)
         {
-            Features.Set<IKafkaWholeFrameFeature>(this);
+            Features.Set<IKafkaWholeFrameFeature>(frames);
         }
     }
-
-    public int MinWholeBodyBytes => _frames?.MinWholeBodyBytes ?? 0;
-
-    public int MaxWholeBodyBytes => _frames?.MaxWholeBodyBytes ?? -1;
 
     public Socket Socket { get; }
 
