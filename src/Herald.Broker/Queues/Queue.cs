@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using Herald.Broker.Exchanges;
 using Herald.Broker.Messages;
 using Herald.Broker.VirtualHosts;
@@ -245,7 +244,7 @@ public sealed partial class Queue : IBindingDestination
         try
         {
             // The builder's buffer is ours; the log stamps the base offset into it before writing.
-            appended = _log!.Append(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch), batch.Length));
+            appended = _log!.Append(batch);
         }
         catch (Exception e) when (e is StorageException or IOException)
         {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Herald.Primitives;
 using Herald.Primitives.Records;
 using Herald.Storage.Log;
@@ -143,9 +142,8 @@ internal sealed class QueueAckLog
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         _builder.Reset(now);
         _builder.Add(0, now, key, keyIsNull: false, value.AsSpan(0, valueLength), valueIsNull: false, 0, default);
-        var batch = _builder.Build();
         // The builder's buffer is ours to hand over: the log stamps the base offset into it before writing.
-        var appended = _log.Append(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch), batch.Length));
+        var appended = _log.Append(_builder.Build());
         return appended.BaseOffset.Value;
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using Herald.Broker.Topics;
 using Herald.Primitives.Records;
 
@@ -388,9 +387,7 @@ public sealed class RedisStream
         _builder.Add(0, timestamp, key, keyIsNull: false, value, valueIsNull: false, 0, default);
         // The builder's buffer is this stream's own (used under Gate) and the log copies the batch before Append
         // returns, so the batch is appended in place: Append stamps the offset and CRC into it.
-        var built = _builder.Build();
-        var batch = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(built), built.Length);
-        var appended = Partition.Append(batch);
+        var appended = Partition.Append(_builder.Build());
         if (appended.Error != TopicError.None)
         {
             return (appended.Error, Task.CompletedTask);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Herald.Primitives.Records;
 using Herald.Storage;
 using Herald.Storage.Log;
@@ -61,8 +60,7 @@ internal sealed class StreamStateLog
             }
             // The builder's buffer is ours under the lock and the log copies the batch before Append returns, so the
             // batch is appended in place (Append stamps its offset and CRC into it) instead of copied to a new array.
-            var built = _builder.Build();
-            return Log.Append(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(built), built.Length)).Durable;
+            return Log.Append(_builder.Build()).Durable;
         }
     }
 

@@ -105,9 +105,10 @@ public sealed class RecordBatchBuilder
     /// <summary>
     /// Finishes the batch: fills in the header and the CRC. <paramref name="lastOffsetDelta"/> may exceed the last
     /// record's delta (a compacted batch keeps the original batch's offset range). The base offset is left 0;
-    /// the log assigns it on append.
+    /// the log assigns it on append. The span is the builder's own buffer, valid until the next Reset or Add, and
+    /// writable so it can go to <c>PartitionLog.Append</c> as is (which stamps the base offset into it).
     /// </summary>
-    public ReadOnlySpan<byte> Build(int? lastOffsetDelta = null, long baseOffset = 0)
+    public Span<byte> Build(int? lastOffsetDelta = null, long baseOffset = 0)
     {
         var span = _buffer.AsSpan(0, _length);
         BinaryPrimitives.WriteInt64BigEndian(span, baseOffset);
