@@ -115,10 +115,11 @@ internal sealed class ProduceHandler() : KafkaApiHandler<ProduceRequest>(ApiKey.
     {
         var alarms = context.Connection.Alarms;
         var clock = context.Clock;
-        var deadline = clock.GetTimestamp() + (long)(Math.Max(request.TimeoutMs, 0) / 1000.0 * clock.TimestampFrequency);
+        var timeout = TimeSpan.FromMilliseconds(Math.Max(request.TimeoutMs, 0));
+        var started = clock.GetTimestamp();
         while (alarms.Active != ResourceAlarm.None)
         {
-            var left = clock.GetElapsedTime(clock.GetTimestamp(), deadline);
+            var left = timeout - clock.GetElapsedTime(started);
             try
             {
                 await alarms.WhenCleared.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, context.Closing);
