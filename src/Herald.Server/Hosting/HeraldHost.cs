@@ -6,6 +6,7 @@ using Herald.Frontends.Resp;
 using Herald.Server.Broker;
 using Herald.Server.Health;
 using Herald.Server.Hosting.Transport;
+using Herald.Server.Hosting.Transport.EventLoop;
 using Herald.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -155,9 +156,12 @@ internal static class HeraldHost
             kestrel.AddServerHeader = false;
             foreach (var listener in listeners)
             {
-                var endpoint = listener.ReceiveBytes > 0
-                    ? new LargeReceiveEndPoint(options.BindAddress, listener.Port(options), listener.ReceiveBytes, listener.KafkaFrames)
-                    : new IPEndPoint(options.BindAddress, listener.Port(options));
+                IPEndPoint endpoint = listener switch
+                {
+                    { ReceiveBytes: > 0 } => new LargeReceiveEndPoint(options.BindAddress, listener.Port(options), listener.ReceiveBytes, listener.KafkaFrames),
+                    { EventLoop: true } when LinuxNative.IsSupported => new EventLoopEndPoint(options.BindAddress, listener.Port(options), listener.Name),
+                    _ => new IPEndPoint(options.BindAddress, listener.Port(options)),
+                };
                 kestrel.Listen(endpoint, listen =>
                 {
                     listener.Configure(listen);

@@ -22,6 +22,6 @@ internal static class HeraldListeners
         ProtocolListener.Http("http", o => o.HttpPort),
         ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort, KafkaReceiveBytes, kafkaFrames: true),
         ProtocolListener.ForConnectionHandler<AmqpConnectionHandler>("amqp", o => o.AmqpPort),
-        ProtocolListener.ForConnectionHandler<RespConnectionHandler>("resp", o => o.RespPort),
+        ProtocolListener.ForConnectionHandler<RespConnectionHandler>("resp", o => o.RespPort, eventLoop: true),
     ];
 }

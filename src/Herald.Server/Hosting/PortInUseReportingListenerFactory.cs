@@ -1,5 +1,6 @@
 using System.Net;
 using Herald.Server.Hosting.Transport;
+using Herald.Server.Hosting.Transport.EventLoop;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
@@ -20,9 +21,12 @@ internal sealed class PortInUseReportingListenerFactory(SocketTransportFactory s
     {
         try
         {
-            return endpoint is LargeReceiveEndPoint large
-                ? LargeReceiveSocketListener.Bind(large, inlineScheduling)
-                : await sockets.BindAsync(endpoint, cancellationToken);
+            return endpoint switch
+            {
+                LargeReceiveEndPoint large => LargeReceiveSocketListener.Bind(large, inlineScheduling),
+                EventLoopEndPoint eventLoop => EventLoopSocketListener.Bind(eventLoop),
+                _ => await sockets.BindAsync(endpoint, cancellationToken),
+            };
         }
         catch (AddressInUseException e)
         {

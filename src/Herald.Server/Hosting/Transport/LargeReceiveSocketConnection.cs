@@ -5,8 +5,6 @@ using System.Net;
 using System.Net.Sockets;
 using Herald.Protocols.Kafka;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Herald.Server.Hosting.Transport;
 
@@ -23,84 +21,47 @@ namespace Herald.Server.Hosting.Transport;
 /// Lifetime: <see cref="Start"/> after accept, <see cref="DisposeAsync"/> (by Kestrel, once the handler has
 /// returned) waits for both loops. Thread-safe as Kestrel's connections are: <see cref="Abort"/> from any thread.
 /// </summary>
-internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnectionIdFeature, IConnectionTransportFeature,
-    IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IConnectionSocketFeature
+internal sealed class LargeReceiveSocketConnection : SocketConnectionContext
 {
     /// <summary>Kestrel's default <c>MaxReadBufferSize</c>; the Kafka front end sizes its large-frame path by it.</summary>
     private const long MaxBufferedInputBytes = 1024 * 1024;
 
     private const long MaxBufferedOutputBytes = 1024 * 1024;
 
-    private static long s_lastId;
-
     private readonly int _receiveBytes;
     private readonly KafkaFrameBoundaries? _frames;
-    private readonly PipeWriter _received;
-    private readonly PipeReader _toSend;
-    private readonly CancellationTokenSource _closed = new();
-    private readonly Lock _shutdownLock = new();
-    private bool _socketDisposed;
-    private Exception? _shutdownReason;
-    private Task _loops = Task.CompletedTask;
     private readonly List<ArraySegment<byte>> _gathered = [];
 
     public LargeReceiveSocketConnection(Socket socket, int receiveBytes, KafkaFrameBoundaries? frames, bool inlineScheduling)
+        : this(socket, receiveBytes, frames, CreatePipes(receiveBytes, inlineScheduling))
     {
-        Socket = socket;
+    }
+
+    private LargeReceiveSocketConnection(Socket socket, int receiveBytes, KafkaFrameBoundaries? frames, (Pipe Input, Pipe Output) pipes)
+        : base(socket, "L", pipes.Input, pipes.Output)
+    {
         _receiveBytes = receiveBytes;
         _frames = frames;
-        LocalEndPoint = socket.LocalEndPoint;
-        RemoteEndPoint = socket.RemoteEndPoint;
-        ConnectionId = $"L{Interlocked.Increment(ref s_lastId):X8}";
-        ConnectionClosed = _closed.Token;
-        // The reader of the input is the handler and the reader of the output is the send loop: inline, each runs on
-        // the thread that flushed to it (the receive loop's, the handler's) instead of being queued to the thread pool.
-        var readers = inlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
-        var input = new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedInputBytes,
-            resumeWriterThreshold: MaxBufferedInputBytes / 2, minimumSegmentSize: receiveBytes, useSynchronizationContext: false));
-        var output = new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedOutputBytes,
-            resumeWriterThreshold: MaxBufferedOutputBytes / 2, useSynchronizationContext: false));
-        _received = input.Writer;
-        _toSend = output.Reader;
-        Transport = new DuplexPipe(input.Reader, output.Writer);
-        Features.Set<IConnectionIdFeature>(this);
-        Features.Set<IConnectionTransportFeature>(this);
-        Features.Set<IConnectionItemsFeature>(this);
-        Features.Set<IConnectionLifetimeFeature>(this);
-        Features.Set<IConnectionEndPointFeature>(this);
-        Features.Set<IConnectionSocketFeature>(this);
         if (frames is not null)
         {
             Features.Set<IKafkaWholeFrameFeature>(frames);
         }
     }
 
-    public Socket Socket { get; }
-
-    public override string ConnectionId { get; set; }
-
-    public override IFeatureCollection Features { get; } = new FeatureCollection();
-
-    public override IDictionary<object, object?> Items { get; set; } = new ConnectionItems();
-
-    public override IDuplexPipe Transport { get; set; }
-
-    public void Start() => _loops = Task.WhenAll(ReceiveLoopAsync(), SendLoopAsync());
-
-    public override void Abort(ConnectionAbortedException abortReason)
+    /// <summary>
+    /// The reader of the input is the handler and the reader of the output is the send loop: inline, each runs on the
+    /// thread that flushed to it (the receive loop's, the handler's) instead of being queued to the thread pool.
+    /// </summary>
+    private static (Pipe, Pipe) CreatePipes(int receiveBytes, bool inlineScheduling)
     {
-        Shutdown(abortReason);
-        _toSend.CancelPendingRead(); // ends the send loop, which is waiting for output
+        var readers = inlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
+        return (new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedInputBytes,
+                resumeWriterThreshold: MaxBufferedInputBytes / 2, minimumSegmentSize: receiveBytes, useSynchronizationContext: false)),
+            new Pipe(new PipeOptions(readerScheduler: readers, pauseWriterThreshold: MaxBufferedOutputBytes,
+                resumeWriterThreshold: MaxBufferedOutputBytes / 2, useSynchronizationContext: false)));
     }
 
-    public override async ValueTask DisposeAsync()
-    {
-        await Transport.Input.CompleteAsync();
-        await Transport.Output.CompleteAsync();
-        await _loops;
-        // _closed is not disposed: its cancel may still be queued, and a source without a timer holds nothing.
-        await base.DisposeAsync();
-    }
+    public void Start() => Stopped = Task.WhenAll(ReceiveLoopAsync(), SendLoopAsync());
 
     private async Task ReceiveLoopAsync()
     {
@@ -119,7 +80,7 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
                 var wholeBody = false;
                 var bodyBytes = 0;
                 var size = _frames?.NextReceiveBytes(_receiveBytes, out wholeBody, out bodyBytes) ?? _receiveBytes;
-                var buffer = _received.GetMemory(size)[..size];
+                var buffer = Received.GetMemory(size)[..size];
                 var received = wholeBody
                     ? await ReceiveAtLeastAsync(buffer, bodyBytes)
                     : await Socket.ReceiveAsync(buffer, SocketFlags.None);
@@ -129,8 +90,8 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
                 }
                 _frames?.Observe(buffer.Span[..received]);
                 drained = received < buffer.Length;
-                _received.Advance(received);
-                var flushed = await _received.FlushAsync();
+                Received.Advance(received);
+                var flushed = await Received.FlushAsync();
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break; // the handler stopped reading, or the send loop ended
@@ -147,9 +108,8 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
         }
         finally
         {
-            await _received.CompleteAsync(Volatile.Read(ref _shutdownReason) ?? error);
-            // Off this thread: handlers registered on the token run when it fires.
-            ThreadPool.UnsafeQueueUserWorkItem(static closed => closed.Cancel(), _closed, preferLocal: false);
+            await Received.CompleteAsync(ShutdownReason ?? error);
+            SignalClosed();
         }
     }
 
@@ -181,7 +141,7 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
         {
             while (true)
             {
-                var result = await _toSend.ReadAsync();
+                var result = await ToSend.ReadAsync();
                 if (result.IsCanceled)
                 {
                     break; // aborted
@@ -198,7 +158,7 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
                     await Socket.SendAsync(Gather(buffer), SocketFlags.None);
                     _gathered.Clear();
                 }
-                _toSend.AdvanceTo(buffer.End);
+                ToSend.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                 {
                     break;
@@ -219,9 +179,7 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
         }
         finally
         {
-            Shutdown(shutdownReason);
-            await _toSend.CompleteAsync(unexpected);
-            _received.CancelPendingFlush(); // a receive loop held back by a full input pipe must see the end too
+            await EndSendingAsync(shutdownReason, unexpected);
         }
     }
 
@@ -238,38 +196,5 @@ internal sealed class LargeReceiveSocketConnection : ConnectionContext, IConnect
             }
         }
         return _gathered;
-    }
-
-    /// <summary>Shuts the socket down and closes it, once; the first reason is the one the input fails with.</summary>
-    private void Shutdown(Exception? reason)
-    {
-        lock (_shutdownLock)
-        {
-            if (_socketDisposed)
-            {
-                return;
-            }
-            _socketDisposed = true;
-            Volatile.Write(ref _shutdownReason, reason ?? new ConnectionAbortedException("The connection's send loop completed."));
-            try
-            {
-                Socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (SocketException)
-            {
-                // Already reset by the peer: closing is all that is left.
-            }
-            Socket.Dispose();
-        }
-    }
-
-    private static bool IsReset(SocketError error) =>
-        error is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted;
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }
