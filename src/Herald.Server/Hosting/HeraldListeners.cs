@@ -17,11 +17,15 @@ internal static class HeraldListeners
     /// </summary>
     private const int KafkaReceiveBytes = 128 * 1024;
 
+    // AMQP and RESP carry many small frames and commands: their own epoll event loops receive and run the handler on
+    // one thread, with no thread-pool hop per read (Hosting/Transport/EventLoop). Kafka keeps the large-receive
+    // transport, whose whole-frame receives the loop's shared buffer would give up.
+
     public static IReadOnlyList<ProtocolListener> All { get; } =
     [
         ProtocolListener.Http("http", o => o.HttpPort),
         ProtocolListener.ForConnectionHandler<KafkaConnectionHandler>("kafka", o => o.KafkaPort, KafkaReceiveBytes, kafkaFrames: true),
-        ProtocolListener.ForConnectionHandler<AmqpConnectionHandler>("amqp", o => o.AmqpPort),
+        ProtocolListener.ForConnectionHandler<AmqpConnectionHandler>("amqp", o => o.AmqpPort, eventLoop: true),
         ProtocolListener.ForConnectionHandler<RespConnectionHandler>("resp", o => o.RespPort, eventLoop: true),
     ];
 }
