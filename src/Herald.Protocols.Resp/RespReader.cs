@@ -74,6 +74,16 @@ public sealed class RespReader : IDisposable
                     }
                     return true;
                 }
+                if (TryReadWholeRequest(buffer.FirstSpan, out var consumed))
+                {
+                    buffer = buffer.Slice(consumed);
+                    if (Request.Count == 0)
+                    {
+                        continue;
+                    }
+                    return true;
+                }
+                // Not all in the first segment: the incremental reading below starts the request over.
                 if (!TryReadMultibulkHeader(ref buffer))
                 {
                     return false;
@@ -107,7 +117,54 @@ public sealed class RespReader : IDisposable
         {
             return false;
         }
-        if (!RespInteger.TryParse(header.Number, out var count) || count > int.MaxValue)
+        _argumentsLeft = ArgumentCount(header.Number);
+        return true;
+    }
+
+    /// <summary>
+    /// The common case, parsed straight from a span: a whole multibulk request in the transport's first segment, as
+    /// small requests almost always are. Reads it into <see cref="Request"/> with the same checks, in the same order,
+    /// as the incremental path; returns false, having used nothing, when the request does not end within
+    /// <paramref name="span"/> (the incremental path then reads it).
+    /// </summary>
+    private bool TryReadWholeRequest(ReadOnlySpan<byte> span, out int consumed)
+    {
+        consumed = 0;
+        var cr = span.IndexOf((byte)'\r');
+        if (cr < 0 || cr + 1 >= span.Length)
+        {
+            return false;
+        }
+        var count = ArgumentCount(span[1..cr]);
+        var position = cr + 2;
+        for (var i = 0; i < count; i++)
+        {
+            var rest = span[position..];
+            cr = rest.IndexOf((byte)'\r');
+            if (cr < 0 || cr + 1 >= rest.Length)
+            {
+                Request.Reset();
+                return false;
+            }
+            // cr is 0 only for an empty line where a bulk header belongs; its marker is then the CR itself.
+            var length = BulkLength(rest[0], cr > 0 ? rest[1..cr] : default);
+            var payload = position + cr + 2;
+            if (payload + length + 2 > span.Length)
+            {
+                Request.Reset();
+                return false;
+            }
+            Request.Add(span.Slice(payload, (int)length));
+            position = payload + (int)length + 2;
+        }
+        consumed = position;
+        return true;
+    }
+
+    /// <summary>The argument count of a <c>*</c> line (0 for an empty request); throws as Redis replies.</summary>
+    private int ArgumentCount(ReadOnlySpan<byte> number)
+    {
+        if (!RespInteger.TryParse(number, out var count) || count > int.MaxValue)
         {
             throw new RespProtocolException("Protocol error: invalid multibulk length");
         }
@@ -118,21 +175,17 @@ public sealed class RespReader : IDisposable
                 : "Protocol error: invalid multibulk length");
         }
         // Redis treats zero and negative counts as an empty request: nothing to run, nothing to reply.
-        _argumentsLeft = count > 0 ? (int)count : 0;
-        return true;
+        return count > 0 ? (int)count : 0;
     }
 
-    private bool TryReadBulkHeader(ref ReadOnlySequence<byte> buffer)
+    /// <summary>The length of a <c>$</c> line, checked against the limits; throws as Redis replies.</summary>
+    private long BulkLength(byte marker, ReadOnlySpan<byte> number)
     {
-        if (!TryReadHeaderLine(ref buffer, "Protocol error: too big bulk count string", out var header))
+        if (marker != (byte)'$')
         {
-            return false;
+            throw new RespProtocolException($"Protocol error: expected '$', got '{(char)marker}'");
         }
-        if (header.Marker != (byte)'$')
-        {
-            throw new RespProtocolException($"Protocol error: expected '$', got '{(char)header.Marker}'");
-        }
-        if (!RespInteger.TryParse(header.Number, out var length) || length < 0 || length > Limits.MaxBulkBytes)
+        if (!RespInteger.TryParse(number, out var length) || length < 0 || length > Limits.MaxBulkBytes)
         {
             throw new RespProtocolException(Limits.IsUnauthenticated && length > Limits.MaxBulkBytes && length >= 0
                 ? "Protocol error: unauthenticated bulk length"
@@ -142,7 +195,16 @@ public sealed class RespReader : IDisposable
         {
             throw new RespProtocolException("Protocol error: request larger than the query buffer limit", replyToClient: false);
         }
-        _bulkLength = length;
+        return length;
+    }
+
+    private bool TryReadBulkHeader(ref ReadOnlySequence<byte> buffer)
+    {
+        if (!TryReadHeaderLine(ref buffer, "Protocol error: too big bulk count string", out var header))
+        {
+            return false;
+        }
+        _bulkLength = BulkLength(header.Marker, header.Number);
         _bulkConsumed = 0;
         Request.BeginArgument();
         return true;

@@ -209,6 +209,42 @@ public sealed class RespReaderTests
         }
     }
 
+    [Fact]
+    public void Whole_requests_in_one_segment_parse_as_they_do_byte_by_byte()
+    {
+        // Requests that lie whole in the first segment take a span fast path; split into one-byte segments, none
+        // does. Mutated pipelines must give the same requests and fail with the same error either way.
+        var random = new Random(20261122);
+        var valid = "*3\r\n$4\r\nXADD\r\n$1\r\ns\r\n$1\r\n*\r\n*0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n"u8.ToArray();
+        var alphabet = "*$\r\n0123456789-"u8.ToArray();
+        var limits = new RespReaderLimits(maxArguments: 4, maxBulkBytes: 8, maxInlineBytes: 64, maxRequestBytes: 12);
+        for (var round = 0; round < 5000; round++)
+        {
+            var input = (byte[])valid.Clone();
+            for (var edits = random.Next(4); edits > 0; edits--)
+            {
+                input[random.Next(input.Length)] = alphabet[random.Next(alphabet.Length)];
+            }
+            var roundLimits = round % 2 == 0 ? RespReaderLimits.Default : limits;
+            var whole = Outcome(input, roundLimits, []);
+            var byteByByte = Outcome(input, roundLimits, [.. Enumerable.Range(1, input.Length - 1)]);
+            Assert.Equal(byteByByte.Error, whole.Error);
+            Assert.Equal(byteByByte.Requests, whole.Requests);
+        }
+    }
+
+    private static (List<string[]>? Requests, string? Error) Outcome(byte[] input, RespReaderLimits limits, int[] cuts)
+    {
+        try
+        {
+            return (ReadAll(input, limits, cuts), null);
+        }
+        catch (RespProtocolException e)
+        {
+            return (null, e.Message);
+        }
+    }
+
     private static List<string[]> ReadAll(ReadOnlySpan<byte> bytes, RespReaderLimits? limits = null, int[]? cuts = null)
     {
         using var reader = new RespReader(limits ?? RespReaderLimits.Default);
