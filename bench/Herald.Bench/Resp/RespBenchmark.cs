@@ -65,6 +65,14 @@ internal sealed class RespBenchmark : IBenchCommand
                     await MeasureAsync(server, port, respCase, requests, 0, cancellationToken);
                 }
             }
+            if (options.Includes("group"))
+            {
+                // The group loop's commands (XGROUP, XREADGROUP, XACK) too: unwarmed, its first round measured the JIT.
+                foreach (var (server, port) in servers)
+                {
+                    await MeasureGroupLoopAsync(server, port, groupEntries, 0, cancellationToken);
+                }
+            }
             Progress("warm-up done");
             for (var round = 1; round <= options.Rounds; round++)
             {
