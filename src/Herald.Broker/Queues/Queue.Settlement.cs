@@ -1,4 +1,5 @@
 using Herald.Broker.Messages;
+using Herald.Primitives.Threading;
 using Herald.Storage.Log;
 using Microsoft.Extensions.Logging;
 
@@ -177,9 +178,10 @@ public sealed partial class Queue
         _settledSinceLogStartCheck += ids.Count;
         if (!_ackWriteScheduled)
         {
-            // Acks arriving while this item waits in the thread pool's queue share its one delta record.
+            // Acks arriving before the write runs (this loop turn, or while it waits in the thread pool) share its one
+            // delta record.
             _ackWriteScheduled = true;
-            ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.WritePendingAcks(), this, preferLocal: false);
+            SoonWork.Schedule(static queue => ((Queue)queue!).WritePendingAcks(), this);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Herald.Primitives.Threading;
 using Herald.Protocols.Amqp;
 using Herald.Protocols.Amqp.Frames;
 
@@ -9,7 +10,8 @@ namespace Herald.Frontends.Amqp.Connections;
 /// The connection's outgoing side: every frame goes through here, one writer at a time (a per-connection lock), so
 /// frames of different channels never interleave inside a content sequence. Each send writes its frames into the
 /// transport's PipeWriter. A reply the caller awaits is flushed at once; a push nobody awaits (deliveries, confirms,
-/// returns: <c>flush: false</c>) only schedules one flush on the thread pool, so a dispatcher delivering a batch or
+/// returns: <c>flush: false</c>) only schedules one flush (<see cref="SoonWork"/>: at the end of the event loop's turn,
+/// or on the thread pool), so a dispatcher delivering a batch or
 /// a group commit confirming many publishes costs one socket write for all of them instead of one each. Flushes wait
 /// while the transport holds more than its pause threshold (Kestrel's bounded output pipe), and a deferred send
 /// flushes inline once <see cref="DeferredFlushBytes"/> are waiting, so a client that stops reading pushes back.
@@ -37,8 +39,7 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Lock _drainGate = new();
-    // Under _lock: the backlog estimate of the sends written since the last flush, and whether a flush is queued on
-    // the thread pool.
+    // Under _lock: the backlog estimate of the sends written since the last flush, and whether a flush is scheduled.
     private long _unflushedBacklog;
     private bool _flushScheduled;
     private long _lastSendTimestamp = clock.GetTimestamp();
@@ -191,7 +192,7 @@ internal sealed class AmqpConnectionOutput(PipeWriter writer, TimeProvider clock
         if (!_flushScheduled)
         {
             _flushScheduled = true;
-            ThreadPool.UnsafeQueueUserWorkItem(static output => _ = output.ScheduledFlushAsync(), this, preferLocal: false);
+            SoonWork.Schedule(static output => _ = ((AmqpConnectionOutput)output!).ScheduledFlushAsync(), this);
         }
         return false;
     }

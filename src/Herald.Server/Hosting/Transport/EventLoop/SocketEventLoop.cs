@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Herald.Primitives.Threading;
 using static Herald.Server.Hosting.Transport.EventLoop.LinuxNative;
 
 namespace Herald.Server.Hosting.Transport.EventLoop;
@@ -109,6 +110,7 @@ internal sealed unsafe class SocketEventLoop : IDisposable
     private void Run()
     {
         var events = (EpollEvent*)NativeMemory.Alloc(MaxEventsPerWait, (nuint)sizeof(EpollEvent));
+        SoonWork.BecomeEventLoop();
         try
         {
             while (!_stopping)
@@ -147,6 +149,8 @@ internal sealed unsafe class SocketEventLoop : IDisposable
                     Volatile.Write(ref _wakeRequested, 0);
                     RunPosted();
                 }
+                // Flushes and ack records the handlers scheduled this turn: one each for all it produced.
+                SoonWork.RunScheduled();
             }
         }
         finally
